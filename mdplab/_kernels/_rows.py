@@ -1,0 +1,21 @@
+"""Inner row products shared by every operator kernel: ``sum_s' P[s, a, s'] v[s']``."""
+from numba import njit
+
+from . import FASTMATH
+
+
+@njit(inline="always", fastmath=FASTMATH, cache=True)
+def dot_dense(P, s, a, v):
+    row = P[s, a]
+    acc = 0.0
+    for t in range(row.shape[0]):
+        acc += row[t] * v[t]
+    return acc
+
+
+@njit(inline="always", fastmath=FASTMATH, cache=True)
+def dot_csr(indptr, indices, data, i, v):
+    acc = 0.0
+    for k in range(indptr[i], indptr[i + 1]):
+        acc += data[k] * v[indices[k]]
+    return acc

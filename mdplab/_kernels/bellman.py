@@ -1,0 +1,56 @@
+"""Bellman optimality backup with greedy argmax, and the action-value backup.
+
+``v_out[s] = max_a R[s, a] + gamma * sum_s' P[s, a, s'] v[s']`` and ``pi_out[s]`` = the first
+maximising action (Puterman 1994, Eq. (6.2.2)).  ``q_values_*`` writes the full ``(S, A)`` table.
+"""
+import numpy as np
+from numba import njit, prange
+
+from . import FASTMATH
+from ._rows import dot_csr, dot_dense
+
+
+@njit(parallel=True, fastmath=FASTMATH, cache=True)
+def bellman_optimality_dense(P, R, gamma, v, v_out, pi_out):
+    S, A = R.shape
+    for s in prange(S):
+        best = -np.inf
+        arg = 0
+        for a in range(A):
+            qa = R[s, a] + gamma * dot_dense(P, s, a, v)
+            if qa > best:
+                best = qa
+                arg = a
+        v_out[s] = best
+        pi_out[s] = arg
+
+
+@njit(parallel=True, fastmath=FASTMATH, cache=True)
+def bellman_optimality_csr(indptr, indices, data, R, gamma, v, v_out, pi_out):
+    S, A = R.shape
+    for s in prange(S):
+        best = -np.inf
+        arg = 0
+        for a in range(A):
+            qa = R[s, a] + gamma * dot_csr(indptr, indices, data, s * A + a, v)
+            if qa > best:
+                best = qa
+                arg = a
+        v_out[s] = best
+        pi_out[s] = arg
+
+
+@njit(parallel=True, fastmath=FASTMATH, cache=True)
+def q_values_dense(P, R, gamma, v, q_out):
+    S, A = R.shape
+    for s in prange(S):
+        for a in range(A):
+            q_out[s, a] = R[s, a] + gamma * dot_dense(P, s, a, v)
+
+
+@njit(parallel=True, fastmath=FASTMATH, cache=True)
+def q_values_csr(indptr, indices, data, R, gamma, v, q_out):
+    S, A = R.shape
+    for s in prange(S):
+        for a in range(A):
+            q_out[s, a] = R[s, a] + gamma * dot_csr(indptr, indices, data, s * A + a, v)

@@ -1,0 +1,316 @@
+"""Immutable, validated Markov decision process models.
+
+Notation (Puterman 1994, *Markov Decision Processes*, ch. 2-8; used everywhere in mdplab):
+
+* ``P[s, a, s']`` transition probabilities, ``R[s, a]`` expected one-step reward,
+* ``gamma`` discount factor, ``H`` horizon, ``S`` states, ``A`` actions.
+
+Three optimality criteria, chosen by keyword, exactly one at a time:
+
+* **discounted**: ``MDP(P, R, discount=gamma)`` with ``0 <= gamma < 1``; maximise
+  ``E[sum_t gamma^t r_t]``.
+* **finite horizon**: ``MDP(P, R, horizon=H)`` with integer ``H >= 1`` and optional
+  ``discount`` in ``[0, 1]`` (default 1); maximise ``E[sum_{t<H} gamma^t r_t]``.  ``P`` and ``R``
+  may be time-varying: ``P`` of shape ``(H, S, A, S)`` and/or ``R`` of shape ``(H, S, A)``.
+* **average reward**: ``MDP(P, R, average_reward=True)``; maximise the gain
+  ``liminf_T E[sum_{t<T} r_t] / T``.  This is the only spelling of the criterion.
+
+Transitions are accepted dense, shape ``(S, A, S)``, or as a ``scipy.sparse`` matrix of shape
+``(S*A, S)`` whose row ``s*A + a`` is ``P[s, a, :]``.  Rewards ``R[s, a, s']`` are reduced to
+the expected reward ``R[s, a] = sum_s' P[s, a, s'] R[s, a, s']`` at construction.
+
+Validation happens once, in the constructor; the arrays kept afterwards are read-only, C-contiguous
+float64 (int32 indices for sparse), so kernels can trust them.  Rows whose sums are within
+``row_tol`` of 1 are renormalised to sum to 1 exactly (model files often carry 6-decimal rounding).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .errors import ModelError
+
+#: Default tolerance on ``|sum_s' P[s, a, s'] - 1|``.
+ROW_TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class SparseTransitions:
+    """Row-compressed transitions: row ``i = s*A + a`` holds ``P[s, a, :]``.
+
+    ``indptr`` (int64, ``S*A + 1``), ``indices`` (int32), ``data`` (float64), all read-only.
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    n_states: int
+    n_actions: int
+
+    def to_scipy(self) -> sp.csr_matrix:
+        return sp.csr_matrix(
+            (self.data, self.indices, self.indptr),
+            shape=(self.n_states * self.n_actions, self.n_states),
+        )
+
+    def to_dense(self) -> np.ndarray:
+        return self.to_scipy().toarray().reshape(self.n_states, self.n_actions, self.n_states)
+
+    @property
+    def nnz(self) -> int:
+        return int(self.data.shape[0])
+
+
+def _readonly(x: np.ndarray) -> np.ndarray:
+    x = np.ascontiguousarray(x)
+    x.flags.writeable = False
+    return x
+
+
+def _check_finite(name: str, x: np.ndarray) -> None:
+    bad = ~np.isfinite(x)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ModelError(f"{name} contains a non-finite value ({x[where]!r}) at index {where}")
+
+
+def _as_float_array(name: str, x: Any) -> np.ndarray:
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ModelError(f"{name} cannot be read as an array of floats: {exc}") from None
+    return arr
+
+
+def _check_rows(name: str, sums: np.ndarray, n_actions: int, row_tol: float, prefix: str = "") -> None:
+    """Raise naming the first (s, a) whose row sum is off by more than ``row_tol``."""
+    off = np.abs(sums - 1.0) > row_tol
+    if off.any():
+        i = int(np.flatnonzero(off)[0])
+        s, a = divmod(i, n_actions)
+        raise ModelError(
+            f"{name}[{prefix}s={s}, a={a}, :] sums to {sums[i]!r}, not 1 "
+            f"(tolerance {row_tol:g}); {int(off.sum())} row(s) are off"
+        )
+
+
+def validate_dense_transitions(P: Any, name: str = "P", row_tol: float = ROW_TOL, stage_axis: bool = False) -> np.ndarray:
+    """Validate dense transitions ``(S, A, S)`` (or ``(H, S, A, S)`` with ``stage_axis``); return a
+    renormalised read-only float64 copy."""
+    arr = _as_float_array(name, P)
+    ndim = 4 if stage_axis else 3
+    if arr.ndim != ndim or arr.shape[-1] != arr.shape[-3] or arr.shape[-1] == 0 or arr.shape[-2] == 0:
+        want = "(H, S, A, S)" if stage_axis else "(S, A, S)"
+        raise ModelError(f"{name} must have shape {want} with S, A >= 1; got shape {arr.shape}")
+    _check_finite(name, arr)
+    if (arr < 0).any():
+        where = tuple(int(i) for i in np.argwhere(arr < 0)[0])
+        raise ModelError(f"{name} has a negative probability {arr[where]!r} at index {where}")
+    S, A = arr.shape[-3], arr.shape[-2]
+    stages = arr if stage_axis else arr[None]
+    out = np.empty_like(stages)
+    for h, Ph in enumerate(stages):
+        sums = Ph.reshape(S * A, S).sum(axis=1)
+        _check_rows(name, sums, A, row_tol, prefix=f"h={h}, " if stage_axis else "")
+        out[h] = Ph / sums.reshape(S, A, 1)
+    return _readonly(out if stage_axis else out[0])
+
+
+def validate_sparse_transitions(P: Any, n_actions: int | None, name: str = "P", row_tol: float = ROW_TOL) -> SparseTransitions:
+    """Validate a ``scipy.sparse`` matrix of shape ``(S*A, S)`` (row ``s*A + a``)."""
+    shape = P.shape
+    if len(shape) != 2 or shape[1] == 0 or shape[0] % shape[1] != 0 or shape[0] == 0:
+        raise ModelError(f"sparse {name} must have shape (S*A, S); got {shape}")
+    S = shape[1]
+    A = shape[0] // S
+    if n_actions is not None and n_actions != A:
+        raise ModelError(f"sparse {name} has {shape[0]} rows, which is not S*A = {S}*{n_actions}")
+    # Check raw CSR arrays *before* scipy touches them: out-of-range indices would otherwise
+    # surface as an obscure scipy error or, inside a kernel, as memory corruption.
+    if sp.isspmatrix_csr(P) or isinstance(P, sp.csr_array):
+        indptr = np.asarray(P.indptr)
+        indices = np.asarray(P.indices)
+        data = _as_float_array(name + ".data", P.data)
+        if indptr.shape != (shape[0] + 1,) or indptr[0] != 0 or np.any(np.diff(indptr) < 0) or indptr[-1] != indices.shape[0]:
+            raise ModelError(f"sparse {name}: indptr is malformed (length {indptr.shape}, must be non-decreasing from 0 to nnz)")
+        if data.shape != indices.shape:
+            raise ModelError(f"sparse {name}: data has {data.shape[0]} entries but indices has {indices.shape[0]}")
+        if indices.size and (indices.min() < 0 or indices.max() >= S):
+            k = int(np.flatnonzero((indices < 0) | (indices >= S))[0])
+            row = int(np.searchsorted(indptr, k, side="right") - 1)
+            s, a = divmod(row, A)
+            raise ModelError(
+                f"sparse {name}: column index {int(indices[k])} out of range [0, {S}) in row {row} (s={s}, a={a})"
+            )
+        csr = sp.csr_matrix((data, indices.astype(np.int64), indptr.astype(np.int64)), shape=shape)
+    else:
+        csr = sp.csr_matrix(P, dtype=np.float64)
+    csr.sum_duplicates()
+    csr.sort_indices()
+    data = csr.data.astype(np.float64)
+    _check_finite(name + ".data", data)
+    if (data < 0).any():
+        k = int(np.flatnonzero(data < 0)[0])
+        row = int(np.searchsorted(csr.indptr, k, side="right") - 1)
+        s, a = divmod(row, A)
+        raise ModelError(f"{name}[s={s}, a={a}, s'={int(csr.indices[k])}] is a negative probability {data[k]!r}")
+    sums = np.asarray(csr.sum(axis=1)).ravel()
+    _check_rows(name, sums, A, row_tol)
+    row_of = np.repeat(np.arange(shape[0]), np.diff(csr.indptr))
+    data = data / sums[row_of]
+    return SparseTransitions(
+        indptr=_readonly(csr.indptr.astype(np.int64)),
+        indices=_readonly(csr.indices.astype(np.int32)),
+        data=_readonly(data),
+        n_states=S,
+        n_actions=A,
+    )
+
+
+def _validate_discount(discount: Any, allow_one: bool) -> float:
+    try:
+        gamma = float(discount)
+    except (TypeError, ValueError):
+        raise ModelError(f"discount must be a number; got {discount!r}") from None
+    hi_ok = gamma <= 1.0 if allow_one else gamma < 1.0
+    if not (np.isfinite(gamma) and gamma >= 0.0 and hi_ok):
+        rng = "[0, 1]" if allow_one else "[0, 1) (use horizon=H for gamma = 1, or average_reward=True)"
+        raise ModelError(f"discount {gamma!r} is outside {rng}")
+    return gamma
+
+
+class MDP:
+    """A finite Markov decision process, validated once and immutable afterwards.
+
+    Parameters
+    ----------
+    P : array ``(S, A, S)``, ``(H, S, A, S)`` (finite horizon, time-varying) or scipy.sparse ``(S*A, S)``.
+    R : array ``(S, A)``, ``(S, A, S)`` (reduced to its expectation under ``P``) or ``(H, S, A)``.
+    discount : ``gamma``; in ``[0, 1)`` for the discounted criterion, ``[0, 1]`` with a horizon.
+    horizon : ``H >= 1`` selects the finite-horizon criterion.
+    average_reward : ``True`` selects the average-reward (gain) criterion.
+    row_tol : accepted ``|row sum - 1|`` before renormalisation.
+
+    Attributes
+    ----------
+    ``n_states``, ``n_actions``, ``criterion`` (``"discounted" | "finite" | "average"``), ``gamma``
+    (``None`` for average reward), ``horizon``, ``R`` (``(S, A)`` or ``(H, S, A)``), ``P`` (dense
+    array or ``None``), ``sparse`` (:class:`SparseTransitions` or ``None``), ``time_varying``.
+    """
+
+    __slots__ = ("n_states", "n_actions", "criterion", "gamma", "horizon", "R", "P", "sparse", "time_varying", "_frozen")
+
+    def __init__(
+        self,
+        P: Any,
+        R: Any,
+        *,
+        discount: float | None = None,
+        horizon: int | None = None,
+        average_reward: bool = False,
+        row_tol: float = ROW_TOL,
+    ) -> None:
+        # ---- criterion -------------------------------------------------------------------
+        if average_reward and (discount is not None or horizon is not None):
+            raise ModelError("average_reward=True excludes discount= and horizon=")
+        if horizon is not None:
+            if isinstance(horizon, bool) or not float(horizon).is_integer():
+                raise ModelError(f"horizon must be an integer >= 1; got {horizon!r}")
+            horizon = int(horizon)
+            if horizon < 1:
+                raise ModelError(f"horizon must be >= 1; got {horizon}")
+            criterion = "finite"
+            gamma: float | None = 1.0 if discount is None else _validate_discount(discount, allow_one=True)
+        elif average_reward:
+            criterion, gamma = "average", None
+        else:
+            if discount is None:
+                raise ModelError("give discount=gamma in [0, 1), horizon=H, or average_reward=True")
+            criterion, gamma = "discounted", _validate_discount(discount, allow_one=False)
+
+        # ---- transitions -----------------------------------------------------------------
+        sparse_P: SparseTransitions | None = None
+        dense_P: np.ndarray | None = None
+        if sp.issparse(P):
+            sparse_P = validate_sparse_transitions(P, None, row_tol=row_tol)
+            S, A = sparse_P.n_states, sparse_P.n_actions
+            time_varying = False
+        else:
+            arr = _as_float_array("P", P)
+            time_varying = arr.ndim == 4
+            if time_varying and criterion != "finite":
+                raise ModelError(f"P of shape {arr.shape} is time-varying, which needs horizon=H")
+            dense_P = validate_dense_transitions(arr, row_tol=row_tol, stage_axis=time_varying)
+            S, A = dense_P.shape[-3], dense_P.shape[-2]
+            if time_varying and dense_P.shape[0] != horizon:
+                raise ModelError(f"P has {dense_P.shape[0]} stages but horizon={horizon}")
+
+        # ---- rewards ---------------------------------------------------------------------
+        Rarr = _as_float_array("R", R)
+        _check_finite("R", Rarr)
+        if Rarr.shape == (S, A, S):
+            if sparse_P is not None:
+                rows = sparse_P.to_scipy()
+                Rflat = Rarr.reshape(S * A, S)
+                Rexp = np.asarray(rows.multiply(Rflat).sum(axis=1)).reshape(S, A)
+            else:
+                Pm = dense_P[0] if time_varying else dense_P
+                Rexp = np.einsum("sat,sat->sa", Pm, Rarr) if not time_varying else np.einsum("hsat,sat->hsa", dense_P, Rarr)
+            Rarr = Rexp
+        elif Rarr.shape == (S, A):
+            if time_varying:
+                Rarr = np.broadcast_to(Rarr, (horizon, S, A)).copy()
+        elif criterion == "finite" and Rarr.shape == (horizon, S, A):
+            time_varying = True
+            if dense_P is None:
+                raise ModelError("time-varying R of shape (H, S, A) needs dense P")
+            if dense_P.ndim == 3:
+                dense_P = _readonly(np.broadcast_to(dense_P, (horizon, S, A, S)).copy())
+        else:
+            want = "(S, A) or (S, A, S)" + (" or (H, S, A)" if criterion == "finite" else "")
+            raise ModelError(f"R must have shape {want} = {(S, A)}...; got shape {Rarr.shape}")
+
+        self.n_states, self.n_actions = int(S), int(A)
+        self.criterion, self.gamma, self.horizon = criterion, gamma, horizon
+        self.R = _readonly(Rarr.astype(np.float64))
+        self.P, self.sparse, self.time_varying = dense_P, sparse_P, bool(time_varying)
+        self._frozen = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if getattr(self, "_frozen", False):
+            raise AttributeError(f"MDP is immutable; cannot set {name!r} (build a new model instead)")
+        object.__setattr__(self, name, value)
+
+    # ------------------------------------------------------------------ conveniences
+    @property
+    def is_sparse(self) -> bool:
+        return self.sparse is not None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.n_states, self.n_actions)
+
+    def dense_transitions(self) -> np.ndarray:
+        """``P`` as a dense ``(S, A, S)`` (or ``(H, S, A, S)``) array (a copy if stored sparse)."""
+        return self.P if self.P is not None else self.sparse.to_dense()
+
+    def transitions_csr(self) -> sp.csr_matrix:
+        """``P`` as a scipy CSR matrix of shape ``(S*A, S)`` (stationary models only)."""
+        if self.time_varying:
+            raise ModelError("transitions_csr() needs stationary transitions; this model is time-varying")
+        if self.sparse is not None:
+            return self.sparse.to_scipy()
+        return sp.csr_matrix(self.P.reshape(self.n_states * self.n_actions, self.n_states))
+
+    def with_criterion(self, *, discount: float | None = None, horizon: int | None = None, average_reward: bool = False) -> "MDP":
+        """Same ``P`` and ``R`` under another criterion (validated again, cheaply)."""
+        P = self.sparse.to_scipy() if self.sparse is not None else self.P
+        return MDP(P, self.R, discount=discount, horizon=horizon, average_reward=average_reward)
+
+    def __repr__(self) -> str:
+        layout = f"sparse nnz={self.sparse.nnz}" if self.sparse is not None else "dense"
+        crit = {"discounted": f"gamma={self.gamma}", "finite": f"H={self.horizon}, gamma={self.gamma}", "average": "average reward"}[self.criterion]
+        return f"MDP(S={self.n_states}, A={self.n_actions}, {crit}, {layout}{', time-varying' if self.time_varying else ''})"

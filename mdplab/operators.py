@@ -1,0 +1,166 @@
+"""Bellman operators on validated models: the public, allocation-friendly face of the kernels.
+
+Every function takes an :class:`mdplab.MDP` (already validated) and dispatches to the dense or CSR
+kernel.  Optional ``out`` arguments let outer loops reuse buffers.  Notation as in Puterman (1994):
+``T v = max_a (R + gamma P v)`` (Eq. 6.2.2), ``T_pi v = R_pi + gamma P_pi v`` (Eq. 6.1.6).
+
+For stationary finite-horizon models, ``gamma`` is the model's discount; average-reward models have
+no discount, so these operators take an explicit ``gamma`` argument that defaults to the model's
+(pass ``gamma=1.0`` for the undiscounted operator).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._kernels.bellman import bellman_optimality_csr, bellman_optimality_dense, q_values_csr, q_values_dense
+from ._kernels.evaluation import evaluation_sweep_csr, evaluation_sweep_dense
+from ._kernels.gauss_seidel import gauss_seidel_csr, gauss_seidel_dense
+from ._kernels.policy import policy_backup_csr, policy_backup_dense
+from ._kernels.relative_vi import relative_vi_step_csr, relative_vi_step_dense
+from .errors import ModelError
+from .models import MDP
+
+
+def _gamma(model: MDP, gamma: float | None) -> float:
+    if gamma is not None:
+        g = float(gamma)
+        if not (0.0 <= g <= 1.0):
+            raise ModelError(f"gamma {g!r} is outside [0, 1]")
+        return g
+    if model.gamma is None:
+        raise ModelError("average-reward model: pass gamma explicitly (1.0 for the undiscounted operator)")
+    return model.gamma
+
+
+def _stationary(model: MDP) -> None:
+    if model.time_varying:
+        raise ModelError("this operator needs stationary P and R; the model is time-varying (use backward_induction)")
+
+
+def _vector(model: MDP, v: np.ndarray, name: str = "v") -> np.ndarray:
+    v = np.ascontiguousarray(v, dtype=np.float64)
+    if v.shape != (model.n_states,):
+        raise ModelError(f"{name} must have shape ({model.n_states},); got {v.shape}")
+    if not np.all(np.isfinite(v)):
+        raise ModelError(f"{name} contains NaN or inf")
+    return v
+
+
+def _deterministic_policy(model: MDP, pi: np.ndarray) -> np.ndarray:
+    pi = np.asarray(pi)
+    if pi.shape != (model.n_states,) or not np.issubdtype(pi.dtype, np.integer):
+        raise ModelError(f"a deterministic policy must be an integer array of shape ({model.n_states},); got {pi.dtype} {pi.shape}")
+    if pi.size and (pi.min() < 0 or pi.max() >= model.n_actions):
+        s = int(np.flatnonzero((pi < 0) | (pi >= model.n_actions))[0])
+        raise ModelError(f"policy picks action {int(pi[s])} at state {s}; actions are 0..{model.n_actions - 1}")
+    return np.ascontiguousarray(pi, dtype=np.int64)
+
+
+def stochastic_policy_matrix(model: MDP, pi: np.ndarray) -> np.ndarray:
+    """Validate ``pi`` of shape ``(S, A)`` (rows on the simplex) or ``(S,)`` (deterministic, turned one-hot)."""
+    pi = np.asarray(pi)
+    if pi.ndim == 1:
+        det = _deterministic_policy(model, pi)
+        out = np.zeros((model.n_states, model.n_actions))
+        out[np.arange(model.n_states), det] = 1.0
+        return out
+    pi = np.ascontiguousarray(pi, dtype=np.float64)
+    if pi.shape != model.shape:
+        raise ModelError(f"a stochastic policy must have shape {model.shape}; got {pi.shape}")
+    if not np.all(np.isfinite(pi)) or (pi < 0).any():
+        raise ModelError("a stochastic policy must have finite, non-negative entries")
+    sums = pi.sum(axis=1)
+    if np.any(np.abs(sums - 1) > 1e-9):
+        s = int(np.flatnonzero(np.abs(sums - 1) > 1e-9)[0])
+        raise ModelError(f"policy row pi[{s}, :] sums to {sums[s]!r}, not 1")
+    return pi
+
+
+def bellman_backup(model: MDP, v: np.ndarray, *, gamma: float | None = None,
+                   out: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(T v, greedy policy)``: one Bellman optimality backup, Puterman Eq. (6.2.2)."""
+    _stationary(model)
+    v = _vector(model, v)
+    g = _gamma(model, gamma)
+    v_out, pi_out = out if out is not None else (np.empty(model.n_states), np.empty(model.n_states, dtype=np.int64))
+    if model.sparse is not None:
+        t = model.sparse
+        bellman_optimality_csr(t.indptr, t.indices, t.data, model.R, g, v, v_out, pi_out)
+    else:
+        bellman_optimality_dense(model.P, model.R, g, v, v_out, pi_out)
+    return v_out, pi_out
+
+
+def q_values(model: MDP, v: np.ndarray, *, gamma: float | None = None) -> np.ndarray:
+    """``q[s, a] = R[s, a] + gamma P[s, a] . v``."""
+    _stationary(model)
+    v = _vector(model, v)
+    g = _gamma(model, gamma)
+    q = np.empty(model.shape)
+    if model.sparse is not None:
+        t = model.sparse
+        q_values_csr(t.indptr, t.indices, t.data, model.R, g, v, q)
+    else:
+        q_values_dense(model.P, model.R, g, v, q)
+    return q
+
+
+def policy_backup(model: MDP, pi: np.ndarray, v: np.ndarray, *, gamma: float | None = None,
+                  out: np.ndarray | None = None) -> np.ndarray:
+    """``T_pi v`` for a deterministic ``pi (S,)`` or a stochastic ``pi (S, A)``, Puterman Eq. (6.1.6)."""
+    _stationary(model)
+    v = _vector(model, v)
+    g = _gamma(model, gamma)
+    v_out = out if out is not None else np.empty(model.n_states)
+    pi_arr = np.asarray(pi)
+    t = model.sparse
+    if pi_arr.ndim == 1:
+        det = _deterministic_policy(model, pi_arr)
+        if t is not None:
+            policy_backup_csr(t.indptr, t.indices, t.data, model.R, g, det, v, v_out)
+        else:
+            policy_backup_dense(model.P, model.R, g, det, v, v_out)
+    else:
+        mat = stochastic_policy_matrix(model, pi_arr)
+        if t is not None:
+            evaluation_sweep_csr(t.indptr, t.indices, t.data, model.R, g, mat, v, v_out)
+        else:
+            evaluation_sweep_dense(model.P, model.R, g, mat, v, v_out)
+    return v_out
+
+
+def gauss_seidel_sweep(model: MDP, v: np.ndarray, pi_out: np.ndarray, *, gamma: float | None = None) -> float:
+    """One in-place Gauss-Seidel sweep on ``v`` (must be a writable float64 array); returns the
+    sup-norm change.  Puterman Sec. 6.3.3."""
+    _stationary(model)
+    g = _gamma(model, gamma)
+    t = model.sparse
+    if t is not None:
+        return float(gauss_seidel_csr(t.indptr, t.indices, t.data, model.R, g, v, pi_out))
+    return float(gauss_seidel_dense(model.P, model.R, g, v, pi_out))
+
+
+def relative_vi_step(model: MDP, v: np.ndarray, ref: int, tau: float, v_out: np.ndarray,
+                     pi_out: np.ndarray) -> tuple[float, float]:
+    """One relative VI step on the aperiodicity-transformed model; returns ``(min, max)`` of ``T v - v``."""
+    _stationary(model)
+    t = model.sparse
+    if t is not None:
+        lo, hi = relative_vi_step_csr(t.indptr, t.indices, t.data, model.R, tau, v, ref, v_out, pi_out)
+    else:
+        lo, hi = relative_vi_step_dense(model.P, model.R, tau, v, ref, v_out, pi_out)
+    return float(lo), float(hi)
+
+
+def policy_matrix(model: MDP, pi: np.ndarray):
+    """``(P_pi, R_pi)``: the Markov chain (scipy CSR ``(S, S)``) and reward vector of policy ``pi``."""
+    _stationary(model)
+    S, A = model.shape
+    mat = stochastic_policy_matrix(model, pi)
+    csr = model.transitions_csr()
+    import scipy.sparse as sp
+    # row s of P_pi = sum_a pi[s, a] P[s, a, :]
+    W = sp.csr_matrix((mat.ravel(), (np.repeat(np.arange(S), A), np.arange(S * A))), shape=(S, S * A))
+    P_pi = (W @ csr).tocsr()
+    R_pi = (mat * model.R).sum(axis=1)
+    return P_pi, R_pi

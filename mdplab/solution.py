@@ -1,0 +1,51 @@
+"""Immutable solver results."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+def _freeze(x: Any) -> Any:
+    if isinstance(x, np.ndarray):
+        x = np.ascontiguousarray(x)
+        x.flags.writeable = False
+    return x
+
+
+@dataclass(frozen=True)
+class Solution:
+    """What every mdplab solver returns.
+
+    Fields
+    ------
+    values : ``(S,)`` value estimate (finite horizon: ``(H+1, S)``, stage ``h`` values, ``values[H] = 0``;
+        average reward: the bias ``h`` normalised so that ``h[ref_state] = 0``).
+    q : ``(S, A)`` action values ``R + gamma P values`` (finite horizon: ``(H, S, A)``).
+    policy : ``(S,)`` greedy deterministic policy (finite horizon: ``(H, S)``).
+    iterations : number of outer iterations (sweeps for VI, improvements for PI).
+    residuals : per-iteration residual the method's stopping rule reads (documented per method).
+    converged : whether the stopping rule certified the requested tolerance.
+    method : solver name.  ``error_bound``: certified sup-norm bound on ``|values - v*|`` (discounted)
+        or on ``|gain - g*|`` (average reward), ``nan`` if none.
+    gain, bias : average reward only (``gain`` scalar for weakly communicating models).
+    info : extra method-specific read-only data (e.g. LP dual occupancy measure).
+    """
+
+    values: np.ndarray
+    q: np.ndarray
+    policy: np.ndarray
+    iterations: int
+    residuals: np.ndarray
+    converged: bool
+    method: str
+    error_bound: float = float("nan")
+    gain: float | None = None
+    bias: np.ndarray | None = None
+    info: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("values", "q", "policy", "residuals", "bias"):
+            object.__setattr__(self, name, _freeze(getattr(self, name)))
+        object.__setattr__(self, "info", {k: _freeze(v) for k, v in self.info.items()})
