@@ -11,7 +11,8 @@ Public API (names are contracts: other packages and checks rely on them):
 from .errors import ConvergenceError, FileFormatError, ModelError, NotApplicableError
 from .models import MDP
 from .solution import Solution
+from .solvers import solve
 
 __version__ = "0.1.0"
 
-__all__ = ["MDP", "Solution", "ModelError", "FileFormatError", "NotApplicableError", "ConvergenceError", "__version__"]
+__all__ = ["MDP", "Solution", "solve", "ModelError", "FileFormatError", "NotApplicableError", "ConvergenceError", "__version__"]
