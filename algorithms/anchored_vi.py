@@ -1,0 +1,183 @@
+"""Anchored value iteration (Anc-VI): discounted, gamma = 1 with a fixed point, and average reward.
+
+See Lee & Ryu, "Accelerating Value Iteration with Anchoring", NeurIPS 2023, arXiv:2305.16569v2
+(`lee2023anchoring`), and Lee & Ryu, "Optimal Non-Asymptotic Rates of Value Iteration for
+Average-Reward MDPs", ICLR 2025 (`lee2025averagereward`).  Formulas as restated in the mdplab spec
+``../shared/papers/halpern.md`` Secs. 2.7, 2.8, 3.6, 3.7.
+
+Model (Puterman notation): ``T U = max_a (R + gamma P U)`` (optimality operator) or
+``T^pi U = R_pi + gamma P_pi U`` (consistency / policy-evaluation operator), both gamma-contractions
+in the sup-norm.  Anc-VI is the Halpern iteration of ``T``:
+
+    U^k = beta_k U^0 + (1 - beta_k) T U^{k-1},  k >= 1,                             # Eq. (Anc)
+
+* discounted, ``0 <= gamma < 1``: ``beta_k = 1 / sum_{i=0}^k gamma^{-2i}``, evaluated in the stable
+  form ``beta_k = gamma^{2k} (1 - gamma^2) / (1 - gamma^{2k+2})`` (spec Sec. 2.7 [D]; the naive sum
+  overflows near k = 4e4 at gamma = 0.99, spec pitfall 2);
+* ``gamma = 1`` (undiscounted operator that has a fixed point): ``beta_k = 1/(k+1)``;
+* average reward (``gamma = 1``, ``T`` usually without fixed point): ``lambda_k = 2/(k+2)``
+  (Lee & Ryu 2025, Anc-VI; NOT ``1/(k+1)``, spec pitfall 1).
+
+Guarantees (tested in tests/test_anchored_vi.py, registered in bounds/): Bellman error
+``||T U^k - U^k||_inf <= B_gen(gamma, k) ||U^0 - U*||_inf`` with
+``B_gen = gamma^k (1 - gamma^2)(1 + 2 gamma - gamma^{k+1}) / (1 - gamma^{2k+2})`` (-> 2/(k+1) as
+gamma -> 1), improved to ``B_ref`` when ``U^0 <= T U^0`` [D in the spec: derived and numerically
+confirmed, theorem text unread]; average reward: ``||T V^k - V^k - g*||_inf <= 8 ||V^0 - h*||_inf/(k+1)``
+(Lee & Ryu 2025 [V]).
+
+Stopping rules (computable; chosen by mdplab, not by the papers):
+
+* discounted: stop when ``gamma/(1-gamma) * span(T U - U) <= tol``.  With ``lo, hi = min, max (TU - U)``,
+  MacQueen's bounds (Puterman 1994, Thm. 6.6.3) give ``v* in [TU + gamma lo/(1-gamma), TU + gamma hi/(1-gamma)]``
+  and the same bracket for the greedy policy's value, so the greedy policy is ``tol``-optimal and the
+  returned values (bracket midpoint) are within ``error_bound = gamma span / (2(1-gamma)) <= tol/2`` of v*.
+* ``gamma = 1`` with a fixed point: stop when ``||T U - U||_inf <= tol`` (no certificate on values).
+* average reward: stop when ``span(T V - V) <= tol``; for weakly communicating models
+  ``min(TV - V) <= g* <= max(TV - V)`` and the greedy policy's gain is ``>= min(TV - V)``, so the
+  returned gain (midpoint) is within ``error_bound = span/2`` and the policy is ``span``-optimal.
+
+Provenance: the anchor schedules are [D]/[V] in the spec; the bound constants B_gen/B_ref are [D]
+(derived, not read from the paper); the gamma = 1 optimality-operator constant 4 is [R].
+Deviations: the papers state Anc-VI and its rates only; the stopping rules and the midpoint value /
+gain estimates above are mdplab's additions.  Q-function and Gauss-Seidel variants are not implemented.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+from mdplab.errors import ModelError, NotApplicableError
+from mdplab.models import MDP
+from mdplab.operators import bellman_backup, policy_backup, q_values
+from mdplab.solution import Solution
+
+
+def anc_vi_beta(gamma: float, k: int) -> float:
+    """``beta_k = 1/sum_{i=0}^k gamma^{-2i}`` in the overflow-free form (spec Sec. 2.7; ``1/(k+1)`` at gamma = 1)."""
+    if gamma >= 1.0:
+        return 1.0 / (k + 1)
+    g2 = gamma * gamma
+    return g2 ** k * (1.0 - g2) / (1.0 - g2 ** (k + 1))  # Eq. (Anc): stable beta_k
+
+
+def average_reward_anchor(k: int) -> float:
+    """``lambda_k = 2/(k+2)``: Anc-VI for average-reward MDPs (Lee & Ryu 2025)."""
+    return 2.0 / (k + 2)
+
+
+def _scheme(model: MDP, gamma: float | None) -> tuple[str, float]:
+    if model.criterion == "finite" or model.time_varying:
+        raise NotApplicableError("anchored value iteration needs a stationary discounted or average-reward model; "
+                                 "use backward_induction for finite horizons")
+    if gamma is None:
+        if model.criterion == "average":
+            return "average", 1.0
+        return "discounted", float(model.gamma)
+    g = float(gamma)
+    if not (0.0 <= g <= 1.0):
+        raise ModelError(f"gamma {gamma!r} is outside [0, 1]")
+    return ("fixed_point" if g == 1.0 else "discounted"), g
+
+
+def _start(model: MDP, v0: np.ndarray | None) -> np.ndarray:
+    if v0 is None:
+        return np.zeros(model.n_states)
+    v0 = np.array(v0, dtype=np.float64)
+    if v0.shape != (model.n_states,):
+        raise ModelError(f"v0 must have shape ({model.n_states},); got {v0.shape}")
+    if not np.all(np.isfinite(v0)):
+        raise ModelError("v0 contains NaN or inf")
+    return v0
+
+
+def anchored_iterates(model: MDP, v0: np.ndarray, gamma: float, scheme: str,
+                      policy: np.ndarray | None = None) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+    """Yield ``(k, U^k, T U^k, greedy_k)`` for ``k = 0, 1, ...``: the Anc-VI sequence, one Bellman
+    application per item.  ``scheme`` is ``"discounted"``, ``"fixed_point"`` or ``"average"``;
+    with ``policy`` the consistency operator ``T^pi`` replaces ``T`` (``greedy_k`` is then ``policy``)."""
+    U0 = v0
+    U = v0.copy()
+    TU = np.empty(model.n_states)
+    greedy = np.empty(model.n_states, dtype=np.int64)
+    k = 0
+    while True:
+        if policy is None:
+            bellman_backup(model, U, gamma=gamma, out=(TU, greedy))
+        else:
+            policy_backup(model, policy, U, gamma=gamma, out=TU)
+            greedy = policy
+        yield k, U, TU, greedy
+        k += 1
+        beta = average_reward_anchor(k) if scheme == "average" else anc_vi_beta(gamma, k)
+        U = beta * U0 + (1.0 - beta) * TU  # Eq. (Anc): U^k = beta_k U^0 + (1 - beta_k) T U^{k-1}
+
+
+def anchored_value_iteration(model: MDP, *, tol: float = 1e-6, max_iter: int = 200_000,
+                             v0: np.ndarray | None = None, gamma: float | None = None,
+                             policy: np.ndarray | None = None) -> Solution:
+    """Anc-VI on a stationary ``model``; returns a :class:`mdplab.Solution`.
+
+    Parameters
+    ----------
+    tol : target of the stopping rule (module docstring): greedy-policy suboptimality (discounted),
+        ``||TU - U||_inf`` (``gamma = 1``), or ``span(TV - V)`` (average reward).
+    max_iter : cap on Bellman applications minus one; ``converged=False`` if reached.
+    v0 : the anchor ``U^0`` (default zeros).
+    gamma : override the model's discount; ``gamma=1.0`` selects the fixed-point scheme
+        ``beta_k = 1/(k+1)`` (for undiscounted models that have a fixed point).  For an
+        average-reward model, leave ``None`` to get the average-reward scheme ``2/(k+2)``.
+    policy : evaluate this policy (deterministic ``(S,)`` or stochastic ``(S, A)``) with the
+        consistency operator ``T^pi`` instead of optimising.
+
+    ``residuals[k] = ||T U^k - U^k||_inf`` for ``k = 0..iterations`` (the quantity of the rate theorems;
+    average reward: ``span(T V^k - V^k)``, which needs no ``g*``; ``info["span_residuals"]`` holds the
+    span in every scheme); ``iterations`` is the last ``k``;
+    ``info["bellman_applications"] = iterations + 1``.
+    """
+    scheme, g = _scheme(model, gamma)
+    U0 = _start(model, v0)
+    if not (tol >= 0 and np.isfinite(tol)):
+        raise ModelError(f"tol must be a finite number >= 0; got {tol!r}")
+    if int(max_iter) < 0:
+        raise ModelError(f"max_iter must be >= 0; got {max_iter!r}")
+    if policy is not None:
+        policy = np.asarray(policy)
+        policy_backup(model, policy, U0, gamma=g)  # validates the policy at the boundary
+    sup, span = [], []
+    for k, U, TU, greedy in anchored_iterates(model, U0, g, scheme, policy):
+        d = TU - U
+        lo, hi = float(d.min()), float(d.max())
+        sup.append(max(-lo, hi))
+        span.append(hi - lo)
+        if not np.isfinite(hi - lo):
+            raise ModelError(f"Bellman residual became non-finite at iteration {k}")
+        if scheme == "discounted":
+            certificate = g / (1.0 - g) * (hi - lo) if g > 0 else 0.0
+        elif scheme == "fixed_point":
+            certificate = sup[-1]
+        else:
+            certificate = hi - lo
+        if certificate <= tol or k >= max_iter:
+            break
+    converged = certificate <= tol
+    info = {"bellman_applications": k + 1, "span_residuals": np.asarray(span), "scheme": scheme,
+            "anchor": "2/(k+2)" if scheme == "average" else ("1/(k+1)" if scheme == "fixed_point"
+                                                                  else "gamma^2k (1-gamma^2)/(1-gamma^(2k+2))")}
+    pol = np.array(greedy, copy=True)
+    method = "anchored_vi"
+    if scheme == "discounted":
+        shift = g / (1.0 - g) if g > 0 else 0.0
+        values = TU + shift * 0.5 * (lo + hi)
+        return Solution(values=values, q=q_values(model, values, gamma=g), policy=pol, iterations=k,
+                        residuals=np.asarray(sup), converged=converged, method=method,
+                        error_bound=0.5 * shift * (hi - lo), info=info)
+    if scheme == "fixed_point":
+        values = TU.copy()
+        return Solution(values=values, q=q_values(model, values, gamma=1.0), policy=pol, iterations=k,
+                        residuals=np.asarray(sup), converged=converged, method=method, info=info)
+    bias = TU - TU[0]
+    gain = 0.5 * (lo + hi)
+    return Solution(values=bias, q=q_values(model, bias, gamma=1.0), policy=pol, iterations=k,
+                    residuals=np.asarray(span), converged=converged, method=method,
+                    error_bound=0.5 * (hi - lo), gain=gain, bias=bias, info=info)
