@@ -52,6 +52,8 @@ from mdplab.models import MDP
 from mdplab.operators import bellman_backup, policy_backup, q_values
 from mdplab.solution import Solution
 
+BIBKEYS = ("lee2023anchoring", "lee2025averagereward", "puterman1994")
+
 
 def anc_vi_beta(gamma: float, k: int) -> float:
     """``beta_k = 1/sum_{i=0}^k gamma^{-2i}`` in the overflow-free form (spec Sec. 2.7; ``1/(k+1)`` at gamma = 1)."""
@@ -169,6 +171,7 @@ def anchored_value_iteration(model: MDP, *, tol: float = 1e-6, max_iter: int = 2
     if scheme == "discounted":
         shift = g / (1.0 - g) if g > 0 else 0.0
         values = TU + shift * 0.5 * (lo + hi)
+        info["policy_gap"] = shift * (hi - lo)
         return Solution(values=values, q=q_values(model, values, gamma=g), policy=pol, iterations=k,
                         residuals=np.asarray(sup), converged=converged, method=method,
                         error_bound=0.5 * shift * (hi - lo), info=info)

@@ -43,6 +43,8 @@ import numpy as np
 
 from mdplab.errors import ModelError
 
+BIBKEY = "cai2024"
+
 
 def project_simplex(v: np.ndarray) -> np.ndarray:
     """Euclidean projection onto the probability simplex (sort-based; Held, Wolfe & Crowder 1974)."""
@@ -345,9 +347,10 @@ def worst_case_qp(n: int) -> ColumnSampledAffineOperator:
 class TraceRecorder:
     """Shared bookkeeping of the finite-sum methods: monitors the exact residual (free) once at least
     ``record_every`` epochs have passed since the last record (0: every iteration) and decides when to
-    stop (``residual <= tol`` at a record, or ``epochs >= max_epochs``)."""
+    stop (``residual <= tol`` at a record, ``epochs >= max_epochs`` or ``k >= max_iter``)."""
 
-    def __init__(self, op: FiniteSumOperator, *, tol: float, max_epochs: float, record_every: float) -> None:
+    def __init__(self, op: FiniteSumOperator, *, tol: float, max_epochs: float, record_every: float,
+                 max_iter: int | None = None) -> None:
         if not (tol >= 0 and np.isfinite(tol)):
             raise ModelError(f"tol must be a finite number >= 0; got {tol!r}")
         if not (max_epochs > 0):
@@ -355,6 +358,7 @@ class TraceRecorder:
         if not (record_every >= 0):
             raise ModelError(f"record_every must be >= 0 epochs; got {record_every!r}")
         self.op, self.tol, self.max_epochs, self.every = op, float(tol), float(max_epochs), float(record_every)
+        self.max_iter = None if max_iter is None else int(max_iter)
         self.epochs: list[float] = []
         self.residuals: list[float] = []
         self.iters: list[int] = []
@@ -362,7 +366,7 @@ class TraceRecorder:
 
     def step(self, k: int, u: np.ndarray) -> bool:
         """Record at iteration ``k`` (iterate ``u``) if due; return True when the method must stop."""
-        out_of_budget = self.op.epochs >= self.max_epochs
+        out_of_budget = self.op.epochs >= self.max_epochs or (self.max_iter is not None and k >= self.max_iter)
         if not self.epochs or self.op.epochs - self.epochs[-1] >= self.every or out_of_budget:
             r = self.op.residual(u)
             if not np.isfinite(r):

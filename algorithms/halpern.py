@@ -30,6 +30,8 @@ from mdplab.errors import ModelError
 
 Operator = Callable[[np.ndarray], np.ndarray]
 
+BIBKEYS = ("halpern1967", "lieder2021", "cai2024")
+
 
 @dataclass(frozen=True)
 class HalpernResult:

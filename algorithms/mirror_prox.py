@@ -26,6 +26,8 @@ from mdplab.errors import ModelError
 
 from .finite_sum import ColumnSampledAffineOperator, OracleTrace, TraceRecorder, as_start, duality_gap
 
+BIBKEY = "nemirovski2004"
+
 
 def entropic_prox(x: np.ndarray, g: np.ndarray) -> np.ndarray:
     """``argmin_{x' in simplex} <g, x'> + KL(x' || x)`` = ``x * exp(-g)`` normalised (log-domain stable)."""
@@ -37,7 +39,7 @@ def entropic_prox(x: np.ndarray, g: np.ndarray) -> np.ndarray:
 
 def entropic_mirror_prox(op: ColumnSampledAffineOperator, u0: np.ndarray | None = None, *,
                          eta: float | None = None, tol: float = 0.0, max_epochs: float = 100.0,
-                         record_every: float = 0.0) -> OracleTrace:
+                         record_every: float = 0.0, max_iter: int | None = None) -> OracleTrace:
     """Entropic Mirror-Prox on a :func:`~algorithms.finite_sum.matrix_game` operator.
 
     Monitors the natural residual of the last iterate (as every finite-sum method); ``info["average"]``
@@ -54,7 +56,8 @@ def entropic_mirror_prox(op: ColumnSampledAffineOperator, u0: np.ndarray | None 
     eta = float(1.0 / np.abs(A).max() if eta is None else eta)
     if not (eta > 0 and np.isfinite(eta)):
         raise ModelError(f"eta must be a finite number > 0; got {eta!r}")
-    rec = TraceRecorder(op, tol=tol, max_epochs=max_epochs, record_every=record_every)
+    rec = TraceRecorder(op, tol=tol, max_epochs=max_epochs, record_every=record_every,
+                        max_iter=max_iter)
 
     def prox(z: np.ndarray, g: np.ndarray) -> np.ndarray:
         op.calls_resolvent += 1
