@@ -1,0 +1,309 @@
+"""Distributional Bellman operators on categorical return distributions, with and without a stock.
+
+Notation (Avila Pires et al. 2025, see ``algorithms/distributional``; Bellemare, Dabney & Munos 2017):
+a return distribution ``eta`` is categorical on the evenly spaced support ``z_i = z0 + i*dz``,
+``i < m``.  The categorical projection ``Pi_C`` clips an atom ``x`` to ``[z_0, z_{m-1}]`` and splits
+its mass between the two neighbouring support points in proportion to proximity (Bellemare et al.
+2017, Eq. (7)).  Splitting writes ``w*(1 - frac)`` and ``w*frac``, so every sweep conserves mass to
+float rounding (<= 1e-12 on the sizes used in mdplab).
+
+Joint reward/transition kernels use the core's CSR layout: row ``s*A + a`` holds the outcomes of
+``(s, a)``; entry ``k`` has probability ``data[k]``, next state ``indices[k]`` and reward
+``reward[k]`` (the core's MDP gives ``reward[k] = R[s, a]``; several entries may share a next state
+when rewards are random).  The dense kernel reads ``P[s, a, s']`` and ``R[s, a]`` directly.
+
+Stock-augmented sweeps act on ``eta[s, j, :]``, the law of the return G from state ``s`` with stock
+``c_j = c_lo + j*dc``.  The next stock ``(c + r)/gamma`` is located on the stock grid: on or between
+grid points the continuation law is the mixture of the two neighbours (linear interpolation in c;
+exact when the next stock is a grid point); below or above the grid it is ``tail_lo[s']`` /
+``tail_hi[s']`` (affine tails, supplied by the caller).  Greedy scores are expected utilities
+``sum_k p_k sum_i eta'_i f(c + r_k + gamma z_i)`` of the *unprojected* look-ahead.
+
+Utility codes for ``f`` (``params`` holds the constants): 0 ``x``; 1 ``alpha x+ - beta x-``
+(``params = alpha, beta``); 2 ``1{x >= -params[0]}``; 3 ``-|x|``; 4 ``-x^2``; 5 ``-exp(-lam x)``
+(``params[0] = lam``).
+"""
+import numpy as np
+from numba import njit, prange
+
+#: Grid positions within SNAP (in units of the spacing) of a grid point are snapped onto it, so that
+#: float round-off in ``r + gamma*z`` never splits mass that belongs on one atom.
+SNAP = 1e-9
+
+UTILITY_LINEAR = 0
+UTILITY_PIECEWISE_LINEAR = 1
+UTILITY_STEP = 2
+UTILITY_NEG_ABS = 3
+UTILITY_NEG_SQUARE = 4
+UTILITY_NEG_EXP = 5
+
+MODE_GREEDY = 0
+MODE_EVALUATE = 1
+MODE_IMPROVE = 2
+
+
+@njit(inline="always", cache=True)
+def utility(code, params, x):
+    if code == 0:
+        return x
+    elif code == 1:
+        if x >= 0.0:
+            return params[0] * x
+        return params[1] * x
+    elif code == 2:
+        if x >= -params[0]:
+            return 1.0
+        return 0.0
+    elif code == 3:
+        return -abs(x)
+    elif code == 4:
+        return -x * x
+    else:
+        return -np.exp(-params[0] * x)
+
+
+@njit(inline="always", cache=True)
+def project_add(x, w, z0, dz, m, out):
+    """``out += w * Pi_C(delta_x)`` on the support ``z0 + i*dz``."""
+    pos = (x - z0) / dz
+    if pos <= 0.0:
+        out[0] += w
+    elif pos >= m - 1:
+        out[m - 1] += w
+    else:
+        k = int(pos)
+        frac = pos - k
+        if frac < SNAP:
+            out[k] += w
+        elif frac > 1.0 - SNAP:
+            out[k + 1] += w
+        else:
+            out[k] += w * (1.0 - frac)
+            out[k + 1] += w * frac
+
+
+@njit(cache=True)
+def categorical_projection(atoms, weights, z0, dz, out):
+    """``out[:] = Pi_C(sum_k weights[k] delta_{atoms[k]})`` (linear in the weights)."""
+    m = out.shape[0]
+    out[:] = 0.0
+    for k in range(atoms.shape[0]):
+        project_add(atoms[k], weights[k], z0, dz, m, out)
+
+
+@njit(parallel=True, cache=True)
+def categorical_evaluation_csr(indptr, indices, data, reward, n_actions, gamma, pi, z0, dz, eta, eta_out):
+    """``eta_out = Pi_C T^pi eta`` for a deterministic ``pi (S,)``; one sweep."""
+    S, m = eta.shape
+    for s in prange(S):
+        out = eta_out[s]
+        for i in range(m):
+            out[i] = 0.0
+        row = s * n_actions + pi[s]
+        for k in range(indptr[row], indptr[row + 1]):
+            p = data[k]
+            sn = indices[k]
+            x0 = reward[k] + gamma * z0
+            for i in range(m):
+                w = p * eta[sn, i]
+                if w != 0.0:
+                    project_add(x0 + gamma * dz * i, w, z0, dz, m, out)
+
+
+@njit(parallel=True, cache=True)
+def categorical_evaluation_dense(P, R, gamma, pi, z0, dz, eta, eta_out):
+    """``eta_out = Pi_C T^pi eta`` for a deterministic ``pi (S,)`` on dense ``P (S, A, S)``, ``R (S, A)``."""
+    S, m = eta.shape
+    for s in prange(S):
+        out = eta_out[s]
+        for i in range(m):
+            out[i] = 0.0
+        a = pi[s]
+        x0 = R[s, a] + gamma * z0
+        for sn in range(S):
+            p = P[s, a, sn]
+            if p == 0.0:
+                continue
+            for i in range(m):
+                w = p * eta[sn, i]
+                if w != 0.0:
+                    project_add(x0 + gamma * dz * i, w, z0, dz, m, out)
+
+
+@njit(parallel=True, cache=True)
+def categorical_mean_greedy_csr(indptr, indices, data, reward, n_actions, gamma, sign, z0, dz, eta,
+                                mean_work, eta_out, pi_out):
+    """Greedy step for the objective ``sign * mean`` (no stock), then ``eta_out = Pi_C T^pi eta``.
+
+    Ties go to the lowest action index.  ``mean_work (S,)`` is scratch space.
+    """
+    S, m = eta.shape
+    for s in prange(S):
+        acc = 0.0
+        for i in range(m):
+            acc += eta[s, i] * (z0 + i * dz)
+        mean_work[s] = acc
+    for s in prange(S):
+        best = -np.inf
+        arg = 0
+        for a in range(n_actions):
+            row = s * n_actions + a
+            q = 0.0
+            for k in range(indptr[row], indptr[row + 1]):
+                q += data[k] * (reward[k] + gamma * mean_work[indices[k]])
+            q *= sign
+            if q > best + 1e-12 * (1.0 + abs(best)):
+                best = q
+                arg = a
+        pi_out[s] = arg
+        out = eta_out[s]
+        for i in range(m):
+            out[i] = 0.0
+        row = s * n_actions + arg
+        for k in range(indptr[row], indptr[row + 1]):
+            p = data[k]
+            sn = indices[k]
+            x0 = reward[k] + gamma * z0
+            for i in range(m):
+                w = p * eta[sn, i]
+                if w != 0.0:
+                    project_add(x0 + gamma * dz * i, w, z0, dz, m, out)
+
+
+@njit(inline="always", cache=True)
+def locate_stock(c_next, c_lo, dc, nc):
+    """``(side, j0, frac)``: side -1 below the grid, +1 above, 0 on it between ``j0`` and ``j0 + 1``."""
+    pos = (c_next - c_lo) / dc
+    if pos < -SNAP:
+        return -1, 0, 0.0
+    if pos > nc - 1 + SNAP:
+        return 1, nc - 1, 0.0
+    j0 = int(np.floor(pos + SNAP))
+    if j0 > nc - 1:
+        j0 = nc - 1
+    if j0 < 0:
+        j0 = 0
+    frac = pos - j0
+    if frac < SNAP or j0 == nc - 1:
+        frac = 0.0
+    elif frac > 1.0 - SNAP:
+        j0 += 1
+        frac = 0.0
+    return 0, j0, frac
+
+
+@njit(cache=True)
+def stock_lookahead_score(indptr, indices, data, reward, row, gamma, c, c_lo, dc, z0, dz,
+                          eta_next, tail_lo, tail_hi, code, params):
+    """``E f(c + Z)`` with ``Z`` the look-ahead law of row ``s*A + a`` at stock ``c``."""
+    nc = eta_next.shape[1]
+    m = eta_next.shape[2]
+    score = 0.0
+    for k in range(indptr[row], indptr[row + 1]):
+        p = data[k]
+        r = reward[k]
+        sn = indices[k]
+        side, j0, frac = locate_stock((c + r) / gamma, c_lo, dc, nc)  # c' = (c + r)/gamma
+        base = c + r
+        acc = 0.0
+        if side == -1:
+            for i in range(m):
+                acc += tail_lo[sn, i] * utility(code, params, base + gamma * (z0 + i * dz))
+        elif side == 1:
+            for i in range(m):
+                acc += tail_hi[sn, i] * utility(code, params, base + gamma * (z0 + i * dz))
+        elif frac == 0.0:
+            for i in range(m):
+                e = eta_next[sn, j0, i]
+                if e != 0.0:
+                    acc += e * utility(code, params, base + gamma * (z0 + i * dz))
+        else:
+            for i in range(m):
+                e = (1.0 - frac) * eta_next[sn, j0, i] + frac * eta_next[sn, j0 + 1, i]
+                if e != 0.0:
+                    acc += e * utility(code, params, base + gamma * (z0 + i * dz))
+        score += p * acc
+    return score
+
+
+@njit(cache=True)
+def stock_lookahead_project(indptr, indices, data, reward, row, gamma, c, c_lo, dc, z0, dz,
+                            eta_next, tail_lo, tail_hi, out):
+    """``out = Pi_C Z`` with ``Z`` the look-ahead law of row ``s*A + a`` at stock ``c``."""
+    nc = eta_next.shape[1]
+    m = eta_next.shape[2]
+    for i in range(m):
+        out[i] = 0.0
+    for k in range(indptr[row], indptr[row + 1]):
+        p = data[k]
+        r = reward[k]
+        sn = indices[k]
+        side, j0, frac = locate_stock((c + r) / gamma, c_lo, dc, nc)
+        x0 = r + gamma * z0
+        for i in range(m):
+            if side == -1:
+                e = tail_lo[sn, i]
+            elif side == 1:
+                e = tail_hi[sn, i]
+            elif frac == 0.0:
+                e = eta_next[sn, j0, i]
+            else:
+                e = (1.0 - frac) * eta_next[sn, j0, i] + frac * eta_next[sn, j0 + 1, i]
+            if e != 0.0:
+                project_add(x0 + gamma * dz * i, p * e, z0, dz, m, out)
+
+
+@njit(parallel=True, cache=True)
+def stock_backup_csr(indptr, indices, data, reward, n_actions, gamma, c_lo, dc, z0, dz,
+                     eta_next, tail_lo, tail_hi, code, params, pi_in, mode, tie_tol,
+                     eta_out, value_out, pi_out):
+    """One stock-augmented distributional backup on every grid point ``(s, c_j)``.
+
+    ``mode`` 0: greedy (lowest index among actions within ``tie_tol`` of the best);
+    1: evaluate ``pi_in (S, nc)``; 2: greedy but keep ``pi_in`` when it is within ``tie_tol`` of the
+    best (policy improvement).  Writes ``value_out[s, j] = E f(c_j + Z)`` of the chosen action's
+    unprojected look-ahead ``Z``, ``pi_out`` and ``eta_out[s, j] = Pi_C Z``.
+    """
+    S, nc, m = eta_out.shape
+    for s in prange(S):
+        for j in range(nc):
+            c = c_lo + j * dc
+            if mode == 1:
+                arg = pi_in[s, j]
+                best = stock_lookahead_score(indptr, indices, data, reward, s * n_actions + arg, gamma, c,
+                                             c_lo, dc, z0, dz, eta_next, tail_lo, tail_hi, code, params)
+            else:
+                best = -np.inf
+                arg = 0
+                for a in range(n_actions):
+                    sc = stock_lookahead_score(indptr, indices, data, reward, s * n_actions + a, gamma, c,
+                                               c_lo, dc, z0, dz, eta_next, tail_lo, tail_hi, code, params)
+                    if sc > best + tie_tol:
+                        best = sc
+                        arg = a
+                if mode == 2:
+                    cur = pi_in[s, j]
+                    sc = stock_lookahead_score(indptr, indices, data, reward, s * n_actions + cur, gamma, c,
+                                               c_lo, dc, z0, dz, eta_next, tail_lo, tail_hi, code, params)
+                    if sc >= best - tie_tol:
+                        best = sc
+                        arg = cur
+            value_out[s, j] = best
+            pi_out[s, j] = arg
+            stock_lookahead_project(indptr, indices, data, reward, s * n_actions + arg, gamma, c, c_lo, dc,
+                                    z0, dz, eta_next, tail_lo, tail_hi, eta_out[s, j])
+
+
+@njit(parallel=True, cache=True)
+def expected_utility_table(eta, c_lo, dc, z0, dz, code, params, out):
+    """``out[s, j] = sum_i eta[s, j, i] f(c_j + z_i)``, i.e. ``F_K(eta)`` on the grid."""
+    S, nc, m = eta.shape
+    for s in prange(S):
+        for j in range(nc):
+            c = c_lo + j * dc
+            acc = 0.0
+            for i in range(m):
+                e = eta[s, j, i]
+                if e != 0.0:
+                    acc += e * utility(code, params, c + z0 + i * dz)
+            out[s, j] = acc
