@@ -55,6 +55,8 @@ from mdplab.graphs import (
 
 from .srrw import _check_alpha, _check_exponent, _check_interior, run_seeds, srrw_jacobian
 
+BIBKEYS = ("doshi2023", "hu2024")
+
 __all__ = [
     "LinearProblem", "LogisticProblem", "scalar_mean_problem", "least_squares_problem",
     "logistic_problem", "regime", "covariance_regime1", "covariance_regime2", "covariance_regime3",

@@ -46,6 +46,8 @@ from mdplab.graphs import (
     transition_csr,
 )
 
+BIBKEYS = ("doshi2023", "hu2024")
+
 __all__ = [
     "srrw_kernel", "srrw_stationary", "srrw_jacobian", "asymptotic_covariance", "alpha_crit",
     "WalkRuns", "sample_srrw", "sample_nbrw", "sample_iid", "estimate_mean", "nbrw_stationary",
