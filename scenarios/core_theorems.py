@@ -103,8 +103,9 @@ def rvi_gain_cell(params: dict, seed: int) -> dict:
     P_tau = tau * np.eye(S)[:, None, :] + (1.0 - tau) * model.dense_transitions()
     alpha = delta_coefficient(P_tau)
     best_r = model.R.max(axis=1)                                # T v_0 - v_0 with v_0 = 0
-    bound = RVI_GAIN.evaluate({"alpha": alpha, "k": k, "sp0": float(best_r.max() - best_r.min())})
-    return {"measured": abs(sol.gain - g_star), "bound": bound, "alpha": alpha, "scale": float(np.abs(model.R).max())}
+    bound = RVI_GAIN.evaluate({"alpha": alpha, "k": k, "sp0": float(best_r.max() - best_r.min())})  # Eq. (6.6.4)
+    return {"measured": abs(sol.gain - g_star), "bound": bound, "alpha": alpha,
+            "sp0": float(best_r.max() - best_r.min()), "scale": float(np.abs(model.R).max())}
 
 
 DENSE = "random dense MDPs (scenarios.classic.random_dense: Dirichlet(1) rows, U[0, 1] rewards), V_0 = 0"

@@ -308,6 +308,28 @@ def verdict_table(rows: Sequence[dict]) -> str:
 
 
 # ---------------------------------------------------------------------------------------- report
+def plot_bound_curve(ax, bound: Bound, symbol: str, xs, values: dict, label_prefix: str = "", **style):
+    """Draw ``bound`` against ``symbol`` over ``xs`` with the other symbols at ``values``: the curve is
+    the bound's own sympy expression (lambdified through the stored Symbols, conditions checked at
+    the ends of the range) and the legend is ``sympy.latex`` of it."""
+    import sympy as sp
+
+    x = bound.symbol(symbol)
+    subs = bound.substitution({k: v for k, v in values.items() if bound.symbol(k) != x}, partial=True)
+    expr = bound.expr.subs(subs)
+    if expr.free_symbols - {x}:
+        raise ValueError(f"plot_bound_curve: {bound.name} still depends on {expr.free_symbols - {x}}")
+    xs = np.asarray(xs, dtype=float)
+    for xv in (xs.min(), xs.max()):
+        bound.substitution({**values, symbol: xv} if x.is_integer is not True else {**values, symbol: round(xv)},
+                           partial=True)
+    f = sp.lambdify(x, expr, "numpy")
+    ys = np.broadcast_to(np.asarray(f(xs), dtype=float), xs.shape)
+    rel = {"<=": r"\leq", ">=": r"\geq"}[bound.relation]
+    label = f"{label_prefix}${rel} {sp.latex(bound.expr)}$"
+    return ax.plot(xs, ys, label=label, **style)
+
+
 def scenario_figure(scenario: Scenario, records: list[dict], rows: list[dict], path: Path) -> Path:
     """Generic figure: for a rate check, measured (per seed) and bound against the rate parameter; otherwise
     measured against bound per cell, with the line measured = bound."""
