@@ -253,3 +253,52 @@ def from_gymnasium(env_or_P: Any, *, discount: float | None = 0.99, horizon: int
         P[s, :, s] = 1.0
         R[s] = 0.0
     return MDP(P, R, **_criterion(None if average_reward else discount, horizon, average_reward)), terminal
+
+
+#: FrozenLake action order (gymnasium): 0 = left, 1 = down, 2 = right, 3 = up.
+_FL_MOVES = ((0, -1), (1, 0), (0, 1), (-1, 0))
+
+#: The two gymnasium maps (FrozenLake-v1 4x4 and FrozenLake8x8-v1).
+FROZENLAKE_MAPS = {
+    "4x4": ("SFFF", "FHFH", "FFFH", "HFFG"),
+    "8x8": ("SFFFFFFF", "FFFFFFFF", "FFFHFFFF", "FFFFFHFF", "FFFHFFFF", "FHHFFFHF", "FHFFHFHF", "FFFHFFFG"),
+}
+
+
+def frozenlake(map_name: str | tuple[str, ...] = "4x4", *, slippery: bool = True, discount: float | None = None,
+               horizon: int | None = 100, average_reward: bool = False) -> tuple[MDP, int]:
+    """FrozenLake from its definition (gymnasium ``FrozenLake-v1``): ``s = row * ncol + col``; actions
+    left/down/right/up; when slippery the executed direction is ``(a-1)%4, a, (a+1)%4`` with probability
+    1/3 each; moving off the grid stays; H and G are terminal (absorbing here, value 0); reward 1 on
+    entering G.  Default criterion: undiscounted, horizon 100 (the registered episode limit).
+    Returns ``(model, start_state)``."""
+    rows = FROZENLAKE_MAPS[map_name] if isinstance(map_name, str) else tuple(map_name)
+    nr, nc = len(rows), len(rows[0])
+    S, A = nr * nc, 4
+    P = np.zeros((S, A, S))
+    R = np.zeros((S, A))
+    start = None
+    for r in range(nr):
+        for c in range(nc):
+            s = r * nc + c
+            tile = rows[r][c]
+            if tile == "S":
+                start = s
+            if tile in "HG":
+                P[s, :, s] = 1.0
+                continue
+            for a in range(A):
+                dirs = ((a - 1) % 4, a, (a + 1) % 4) if slippery else (a,)
+                for d in dirs:
+                    rr = min(max(r + _FL_MOVES[d][0], 0), nr - 1)
+                    cc = min(max(c + _FL_MOVES[d][1], 0), nc - 1)
+                    s2 = rr * nc + cc
+                    P[s, a, s2] += 1.0 / len(dirs)
+                    if rows[rr][cc] == "G":
+                        R[s, a] += 1.0 / len(dirs)
+    if start is None:
+        raise ModelError("FrozenLake map has no start tile 'S'")
+    if average_reward:
+        return MDP(P, R, average_reward=True), start
+    return MDP(P, R, discount=discount if discount is not None else (1.0 if horizon is not None else None),
+               horizon=horizon), start

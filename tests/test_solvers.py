@@ -1,0 +1,276 @@
+"""Solvers against independent oracles: published values (../shared/data/mdp), closed forms,
+brute-force enumeration, and each other (VI = PI = LP = MPI = GS on random models)."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import mdplab
+from mdplab.errors import ModelError, NotApplicableError
+from mdplab.solvers import (backward_induction, classify_chain, evaluate_policy, linear_programming,
+                            modified_policy_iteration, policy_iteration, relative_value_iteration, value_iteration)
+from scenarios.classic import chain, forest, frozenlake, random_dense, random_sparse, riverswim, sixarms
+
+from _reference import exact_v_star
+
+
+def _load(shared_data, name):
+    return json.loads((shared_data / "mdp" / name).read_text())
+
+
+# ---------------------------------------------------------------- published values
+def test_pymdptoolbox_forest_published(shared_data):
+    d = _load(shared_data, "pymdptoolbox_cases.json")
+    inst = d["instances"]["forest_S3"]
+    P_as = np.array(inst["P"], dtype=float)      # pymdptoolbox layout (A, S, S)
+    R = np.array(inst["R"], dtype=float)
+    P = P_as.transpose(1, 0, 2)
+    np.testing.assert_allclose(forest(3).P, P)  # our generator matches the published matrices
+    np.testing.assert_allclose(forest(3).R, R)
+    exact = [r for r in d["results"] if r["kind"] == "exact" and r["instance"] == "forest_S3"]
+    assert exact, "no exact forest results in the data file"
+    for r in exact:
+        if r["method"] == "PolicyIteration":
+            sol = mdplab.solve(forest(3, discount=r["gamma"]), method="pi", tol=1e-10)
+            np.testing.assert_allclose(sol.values, r["V"], rtol=1e-9)
+            np.testing.assert_array_equal(sol.policy, r["policy"])
+        elif r["method"].startswith("policy evaluation"):
+            v = evaluate_policy(forest(3, discount=r["gamma"]), np.array([0, 1, 0]))
+            np.testing.assert_allclose(v, r["V"], rtol=1e-12)
+
+
+def test_pymdptoolbox_forest_finite_horizon_and_gain():
+    # pymdptoolbox FiniteHorizon N=3, gamma=0.9 (mdp.py docstring), published stage values
+    sol = backward_induction(forest(3, horizon=3, discount=0.9))
+    np.testing.assert_allclose(sol.values[0], [2.6973, 5.9373, 9.9373], rtol=1e-12)
+    np.testing.assert_allclose(sol.values[1], [0.81, 3.24, 7.24], rtol=1e-12)
+    np.testing.assert_allclose(sol.values[2], [0, 1, 4], atol=1e-12)
+    # published exact average-reward gain 3.24 with policy (0,0,0)
+    avg = mdplab.solve(forest(3, average_reward=True), method="avg_pi")
+    assert avg.gain == pytest.approx(3.24, rel=1e-12)
+    np.testing.assert_array_equal(avg.policy, [0, 0, 0])
+    rvi = relative_value_iteration(forest(3, average_reward=True), tol=1e-10)
+    assert abs(rvi.gain - 3.24) <= 1e-10
+
+
+def test_pymdptoolbox_small_exact_gain_is_35_over_9():
+    # the toolbox's RVI prints 3.885...; the exact gain of pi=(1,0) is 35/9 (data README)
+    P = np.array([[[0.5, 0.5], [0.8, 0.2]], [[0.0, 1.0], [0.1, 0.9]]]).transpose(1, 0, 2)
+    R = np.array([[5.0, 10.0], [-1.0, 2.0]])
+    sol = mdplab.solve(mdplab.MDP(P, R, average_reward=True), method="avg_pi")
+    assert sol.gain == pytest.approx(35 / 9, rel=1e-12)
+    pi_sol = mdplab.solve(mdplab.MDP(P, R, discount=0.9), method="pi")
+    np.testing.assert_allclose(pi_sol.values, [42.4418604651163, 36.046511627907], rtol=1e-12)
+
+
+def test_quantecon_puterman_example(shared_data):
+    case = _load(shared_data, "quantecon_ddp_cases.json")["cases"][0]
+    beta = case["beta"]
+    # action 1 infeasible in state 1: model it as a very bad action (same optimum)
+    R = np.array([[5.0, 10.0], [-1.0, -1e6]])
+    P = np.array(case["Q"], dtype=float)
+    v_star = [(5 - 5.5 * beta) / ((1 - 0.5 * beta) * (1 - beta)), -1 / (1 - beta)]
+    np.testing.assert_allclose(case["analytic_solution"]["v_star_at_0.95"], v_star, rtol=1e-12)
+    m = mdplab.MDP(P, R, discount=beta)
+    for method in ("vi", "mpi", "gs", "pi", "lp"):
+        sol = mdplab.solve(m, method=method, tol=1e-8)
+        np.testing.assert_allclose(sol.values, v_star, atol=1e-8)
+        np.testing.assert_array_equal(sol.policy, case["analytic_solution"]["sigma_star"])
+
+
+def test_quantecon_beta_zero():
+    R = np.array([[0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])
+    P = np.full((3, 2, 3), 1 / 3)
+    sol = mdplab.solve(mdplab.MDP(P, R, discount=0.0), method="vi")
+    np.testing.assert_allclose(sol.values, [1, 1, 1])
+    np.testing.assert_array_equal(sol.policy, [1, 0, 1])
+
+
+def test_quantecon_inventory_backward_induction(shared_data):
+    case = _load(shared_data, "quantecon_ddp_cases.json")["cases"][2]
+    S, A = 4, 4
+    P = np.zeros((S, A, S))
+    P[..., 0] = 1.0  # infeasible actions: made useless below
+    R = np.full((S, A), -1e9)
+    for s, a, r, q in zip(case["s_indices"], case["a_indices"], case["R"], case["Q"]):
+        P[s, a] = q
+        R[s, a] = r
+    sol = backward_induction(mdplab.MDP(P, R, horizon=case["T"], discount=1.0))
+    np.testing.assert_allclose(sol.values, case["vs_expected_t0_to_T"], rtol=1e-12)
+    np.testing.assert_array_equal(sol.policy, case["sigmas_expected_t0_to_T-1"])
+    np.testing.assert_allclose(sol.values[0], np.array([67, 129, 194, 227]) / 16)
+
+
+def test_frozenlake_published_optima(shared_data):
+    d = _load(shared_data, "frozenlake.json")
+    # Gymnasium registration comments: optimum 0.74 (4x4, 100 steps) and 0.91 (8x8, 200 steps)
+    m4, s4 = frozenlake("4x4", horizon=100)
+    m8, s8 = frozenlake("8x8", horizon=200)
+    v4 = mdplab.solve(m4).values[0, s4]
+    v8 = mdplab.solve(m8).values[0, s8]
+    assert round(v4, 2) == 0.74 and round(v8, 2) == 0.91
+    assert v4 == pytest.approx(d["computed_here"]["4x4"]["V_H100_start"], abs=1e-10)
+    md, sd = frozenlake("4x4", discount=0.99, horizon=None)
+    np.testing.assert_allclose(mdplab.solve(md, tol=1e-10).values, d["computed_here"]["4x4"]["gamma_0.99"]["V"], atol=1e-9)
+
+
+@pytest.mark.parametrize("variant, key", [("strehl2008", "strehl_littman_2008"), ("osband2013", "osband_2013_variant")])
+def test_riverswim_values_and_gain(shared_data, variant, key):
+    d = _load(shared_data, "riverswim.json")["computed_here"][key]
+    for gamma in (0.95, 0.99):
+        sol = mdplab.solve(riverswim(variant, discount=gamma), method="pi")
+        np.testing.assert_allclose(sol.values, d[f"gamma_{gamma}"]["V"], rtol=1e-9)
+    g = mdplab.solve(riverswim(variant, average_reward=True), method="avg_pi").gain
+    num, den = map(int, d["optimal_average_reward"]["exact"].split("/"))
+    assert g == pytest.approx(num / den, rel=1e-12)  # 72900/109 for the original
+    assert mdplab.solve(riverswim(variant, average_reward=True), method="rvi", tol=1e-9).gain == pytest.approx(num / den, abs=1e-8)
+
+
+def test_sixarms_values(shared_data):
+    d = _load(shared_data, "sixarms.json")["computed_here"]
+    sol = mdplab.solve(sixarms(discount=0.95), method="pi")
+    np.testing.assert_allclose(sol.values, d["gamma_0.95"]["V"], rtol=1e-10)
+    assert mdplab.solve(sixarms(average_reward=True), method="rvi", tol=1e-6).gain == pytest.approx(6000.0, abs=1e-5)
+
+
+@pytest.mark.parametrize("n, gamma", [(5, 0.9), (20, 0.99)])
+def test_chain_closed_form(n, gamma):
+    sol = mdplab.solve(chain(n, discount=gamma), method="vi", tol=1e-9)
+    np.testing.assert_allclose(sol.values, gamma ** (n - 1 - np.arange(n)) / (1 - gamma), atol=1e-9)
+
+
+# ---------------------------------------------------------------- guarantees and agreement
+@pytest.mark.parametrize("gamma", [0.5, 0.9, 0.99, 0.999])
+@pytest.mark.parametrize("tol", [1e-2, 1e-6])
+@pytest.mark.parametrize("method", ["vi", "gs", "mpi"])
+def test_stopping_rule_guarantee(gamma, tol, method):
+    """Theorem (module docstring of mdplab.solvers._common): greedy policy tol-optimal, values within tol/2."""
+    m = random_dense(12, 3, seed=7, discount=gamma, concentration=0.2)
+    sol = mdplab.solve(m, method=method, tol=tol)
+    assert sol.converged
+    # oracle: brute force over all 3**6 policies of the first 6 states is too weak a check here, so use an
+    # exact linear solve of the optimal policy found by PI (PI itself is checked against brute force below)
+    v_star = evaluate_policy(m, policy_iteration(m).policy, method="direct")
+    v_pi = evaluate_policy(m, sol.policy)
+    slack = 1e-9 / (1 - gamma)  # round-off of the linear solves, scaled by the conditioning 1/(1-gamma)
+    assert np.all(v_star - v_pi <= tol + slack)
+    assert np.abs(sol.values - v_star).max() <= tol / 2 + slack
+    assert sol.error_bound <= tol / 2 + 1e-15
+
+
+@st.composite
+def small_mdps(draw):
+    S = draw(st.integers(1, 6))
+    A = draw(st.integers(1, 3))
+    gamma = draw(st.sampled_from([0.0, 0.3, 0.9, 0.97]))
+    seed = draw(st.integers(0, 2**31))
+    rng = np.random.default_rng(seed)
+    P = rng.dirichlet(np.full(S, 0.3), size=(S, A))
+    R = rng.normal(size=(S, A))
+    return mdplab.MDP(P, R, discount=gamma)
+
+
+@given(small_mdps())
+def test_vi_pi_lp_mpi_gs_agree_with_brute_force(m):
+    v_star = exact_v_star(np.asarray(m.P), np.asarray(m.R), m.gamma)
+    tol = 1e-7
+    scale = 1e-9 / (1 - m.gamma) * max(1.0, np.abs(v_star).max())
+    for method in ("vi", "gs", "pi", "mpi", "lp"):
+        sol = mdplab.solve(m, method=method, tol=tol)
+        assert np.abs(sol.values - v_star).max() <= tol / 2 + scale, method
+        assert np.all(v_star - evaluate_policy(m, sol.policy) <= tol + scale), method
+
+
+def test_policy_iteration_is_monotone():
+    m = random_dense(40, 5, seed=3, discount=0.95, concentration=0.1)
+    sol = policy_iteration(m)
+    hist = sol.info["values_history"]
+    assert len(hist) >= 2
+    assert np.all(np.diff(hist, axis=0) >= -1e-9)
+
+
+def test_sparse_and_dense_solutions_match():
+    import scipy.sparse as sp
+
+    ms = random_sparse(200, 3, 4, seed=1, discount=0.9)
+    md = mdplab.MDP(ms.dense_transitions(), ms.R, discount=0.9)
+    for method in ("vi", "pi", "mpi", "gs"):
+        a = mdplab.solve(ms, method=method, tol=1e-9)
+        b = mdplab.solve(md, method=method, tol=1e-9)
+        np.testing.assert_allclose(a.values, b.values, atol=1e-9)
+    assert sp.issparse(ms.transitions_csr())
+
+
+def test_iterative_and_direct_evaluation_agree():
+    m = random_sparse(600, 3, 5, seed=2, discount=0.99)
+    pi = np.random.default_rng(0).integers(0, 3, 600)
+    np.testing.assert_allclose(evaluate_policy(m, pi, method="iterative"), evaluate_policy(m, pi, method="direct"),
+                               rtol=1e-9)
+
+
+def test_lp_dual_is_an_occupancy_measure():
+    m = random_dense(15, 3, seed=4, discount=0.9)
+    sol = linear_programming(m)
+    x = sol.info["occupancy"]
+    P = np.asarray(m.P)
+    mu0 = np.full(15, 1 / 15)
+    # flow conservation: sum_a x(s', a) - gamma sum_{s,a} P[s,a,s'] x(s,a) = mu0(s')
+    np.testing.assert_allclose(x.sum(axis=1) - 0.9 * np.einsum("sat,sa->t", P, x), mu0, atol=1e-6)
+    assert x.sum() == pytest.approx(1 / (1 - 0.9), rel=1e-6)
+    # its support picks optimal actions
+    greedy = sol.q.argmax(axis=1)
+    support = x.argmax(axis=1)
+    np.testing.assert_array_equal(sol.q[np.arange(15), support], sol.q[np.arange(15), greedy])
+
+
+def test_mpi_m0_is_value_iteration():
+    m = random_dense(10, 2, seed=9, discount=0.9)
+    a = modified_policy_iteration(m, m=0, tol=1e-8)
+    b = value_iteration(m, tol=1e-8)
+    assert a.iterations == b.iterations
+    np.testing.assert_allclose(a.values, b.values, rtol=1e-14)
+
+
+# ---------------------------------------------------------------- average reward
+def test_chain_classification_and_errors():
+    # two absorbing states: multichain
+    P = np.zeros((3, 1, 3))
+    P[0, 0, 1] = P[1, 0, 1] = P[2, 0, 2] = 1.0
+    m = mdplab.MDP(P, np.zeros((3, 1)), average_reward=True)
+    cs = classify_chain(m)
+    assert cs.kind == "multichain" and len(cs.end_components) == 2
+    with pytest.raises(NotApplicableError, match="weakly communicating"):
+        relative_value_iteration(m)
+    with pytest.raises(NotApplicableError, match="recurrent classes"):
+        mdplab.solve(m, method="avg_pi")
+    assert classify_chain(riverswim(average_reward=True)).communicating
+    # transient state 0, single closed class {1, 2}: weakly communicating (and unichain: one action)
+    P2 = np.zeros((3, 1, 3))
+    P2[0, 0, 1] = 1.0
+    P2[1, 0, 2] = P2[2, 0, 1] = 1.0
+    cs2 = classify_chain(mdplab.MDP(P2, np.zeros((3, 1)), average_reward=True))
+    assert cs2.weakly_communicating and not cs2.communicating and cs2.unichain
+
+
+def test_rvi_handles_periodic_chains():
+    # deterministic 2-cycle: plain VI oscillates; the aperiodicity transform converges to gain 0.5
+    P = np.zeros((2, 1, 2))
+    P[0, 0, 1] = P[1, 0, 0] = 1.0
+    sol = relative_value_iteration(mdplab.MDP(P, np.array([[1.0], [0.0]]), average_reward=True), tol=1e-10)
+    assert sol.converged and sol.gain == pytest.approx(0.5, abs=1e-10)
+    np.testing.assert_allclose(sol.bias, [0.0, -0.5], atol=1e-9)
+
+
+def test_wrong_criterion_raises():
+    with pytest.raises(NotApplicableError):
+        value_iteration(riverswim(average_reward=True))
+    with pytest.raises(NotApplicableError):
+        relative_value_iteration(riverswim(discount=0.9))
+    with pytest.raises(ModelError, match="unknown method"):
+        mdplab.solve(riverswim(discount=0.9), method="nope")
+    with pytest.raises(ModelError, match="tol"):
+        mdplab.solve(riverswim(discount=0.9), method="vi", tol=-1)
