@@ -35,6 +35,8 @@ from .errors import ModelError
 
 #: Default tolerance on ``|sum_s' P[s, a, s'] - 1|``.
 ROW_TOL = 1e-6
+#: Rows off by at most this much are left as they are (floating-point round-off of a stochastic row).
+RENORMALISE_ABOVE = 1e-13
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def _check_finite(name: str, x: np.ndarray) -> None:
     bad = ~np.isfinite(x)
     if bad.any():
         where = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise ModelError(f"{name} contains a non-finite value ({x[where]!r}) at index {where}")
+        raise ModelError(f"{name} contains a non-finite value ({float(x[where])!r}) at index {where}")
 
 
 def _as_float_array(name: str, x: Any) -> np.ndarray:
@@ -92,9 +94,15 @@ def _check_rows(name: str, sums: np.ndarray, n_actions: int, row_tol: float, pre
         i = int(np.flatnonzero(off)[0])
         s, a = divmod(i, n_actions)
         raise ModelError(
-            f"{name}[{prefix}s={s}, a={a}, :] sums to {sums[i]!r}, not 1 "
+            f"{name}[{prefix}s={s}, a={a}, :] sums to {float(sums[i])!r}, not 1 "
             f"(tolerance {row_tol:g}); {int(off.sum())} row(s) are off"
         )
+
+
+def _renormaliser(sums: np.ndarray) -> np.ndarray:
+    """Divide rows by their sums only where they are off by more than round-off, so that a model read
+    back from its own file is bit-identical."""
+    return np.where(np.abs(sums - 1.0) > RENORMALISE_ABOVE, sums, 1.0)
 
 
 def validate_dense_transitions(P: Any, name: str = "P", row_tol: float = ROW_TOL, stage_axis: bool = False) -> np.ndarray:
@@ -108,14 +116,14 @@ def validate_dense_transitions(P: Any, name: str = "P", row_tol: float = ROW_TOL
     _check_finite(name, arr)
     if (arr < 0).any():
         where = tuple(int(i) for i in np.argwhere(arr < 0)[0])
-        raise ModelError(f"{name} has a negative probability {arr[where]!r} at index {where}")
+        raise ModelError(f"{name} has a negative probability {float(arr[where])!r} at index {where}")
     S, A = arr.shape[-3], arr.shape[-2]
     stages = arr if stage_axis else arr[None]
     out = np.empty_like(stages)
     for h, Ph in enumerate(stages):
         sums = Ph.reshape(S * A, S).sum(axis=1)
         _check_rows(name, sums, A, row_tol, prefix=f"h={h}, " if stage_axis else "")
-        out[h] = Ph / sums.reshape(S, A, 1)
+        out[h] = Ph / _renormaliser(sums).reshape(S, A, 1)
     return _readonly(out if stage_axis else out[0])
 
 
@@ -156,11 +164,11 @@ def validate_sparse_transitions(P: Any, n_actions: int | None, name: str = "P", 
         k = int(np.flatnonzero(data < 0)[0])
         row = int(np.searchsorted(csr.indptr, k, side="right") - 1)
         s, a = divmod(row, A)
-        raise ModelError(f"{name}[s={s}, a={a}, s'={int(csr.indices[k])}] is a negative probability {data[k]!r}")
+        raise ModelError(f"{name}[s={s}, a={a}, s'={int(csr.indices[k])}] is a negative probability {float(data[k])!r}")
     sums = np.asarray(csr.sum(axis=1)).ravel()
     _check_rows(name, sums, A, row_tol)
     row_of = np.repeat(np.arange(shape[0]), np.diff(csr.indptr))
-    data = data / sums[row_of]
+    data = data / _renormaliser(sums)[row_of]
     return SparseTransitions(
         indptr=_readonly(csr.indptr.astype(np.int64)),
         indices=_readonly(csr.indices.astype(np.int32)),

@@ -1,0 +1,86 @@
+"""Alpha-vector backups for POMDP value iteration.
+
+* ``project_alpha``: ``g[a, o, k, s] = gamma * sum_s' P[s, a, s'] O[a, s', o] alpha[k, s']``, the
+  back-projections of every alpha vector (Cassandra, Littman & Zhang 1997, the sets ``S(a, o)`` of
+  incremental pruning before the reward share is added).
+* ``point_backup``: the point-based backup of Pineau, Gordon & Thrun 2003 (PBVI, Eq. (8)-(10)): for each
+  belief ``b``, ``alpha_b = argmax_a b . (R[:, a] + sum_o argmax_{g[a,o,k]} b . g[a, o, k])``; writes the new
+  vector, its action and the chosen continuation index per observation.
+* ``upper_envelope_values``: ``out[i] = max_k alpha[k] . beliefs[i]`` with the argmax.
+"""
+import numpy as np
+from numba import njit, prange
+
+
+@njit(parallel=True, cache=True)
+def project_alpha(P, O, alpha, gamma, g):
+    S, A, _ = P.shape
+    nO = O.shape[2]
+    K = alpha.shape[0]
+    for a in prange(A):
+        for o in range(nO):
+            for k in range(K):
+                for s in range(S):
+                    acc = 0.0
+                    for s1 in range(S):
+                        acc += P[s, a, s1] * O[a, s1, o] * alpha[k, s1]
+                    g[a, o, k, s] = gamma * acc
+
+
+@njit(parallel=True, cache=True)
+def point_backup(R, g, beliefs, out_alpha, out_action, out_next):
+    A, nO, K, S = g.shape
+    N = beliefs.shape[0]
+    for i in prange(N):
+        best_val = -np.inf
+        for a in range(A):
+            val = 0.0
+            for s in range(S):
+                val += beliefs[i, s] * R[s, a]
+            for o in range(nO):
+                kb = 0
+                vb = -np.inf
+                for k in range(K):
+                    v = 0.0
+                    for s in range(S):
+                        v += beliefs[i, s] * g[a, o, k, s]
+                    if v > vb:
+                        vb = v
+                        kb = k
+                val += vb
+            if val > best_val:
+                best_val = val
+                out_action[i] = a
+        a = out_action[i]
+        for s in range(S):
+            out_alpha[i, s] = R[s, a]
+        for o in range(nO):
+            kb = 0
+            vb = -np.inf
+            for k in range(K):
+                v = 0.0
+                for s in range(S):
+                    v += beliefs[i, s] * g[a, o, k, s]
+                if v > vb:
+                    vb = v
+                    kb = k
+            out_next[i, o] = kb
+            for s in range(S):
+                out_alpha[i, s] += g[a, o, kb, s]
+
+
+@njit(parallel=True, cache=True)
+def upper_envelope_values(alpha, beliefs, out, arg):
+    K, S = alpha.shape
+    for i in prange(beliefs.shape[0]):
+        best = -np.inf
+        kb = 0
+        for k in range(K):
+            v = 0.0
+            for s in range(S):
+                v += alpha[k, s] * beliefs[i, s]
+            if v > best:
+                best = v
+                kb = k
+        out[i] = best
+        arg[i] = kb

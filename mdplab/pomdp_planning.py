@@ -1,0 +1,580 @@
+"""POMDP planning over alpha vectors: exact value iteration, certified bounds, point-based bounds.
+
+Model and notation: :mod:`mdplab.pomdp` (``P[s, a, s']``, ``O[a, s', o]``, ``R[s, a]``, ``gamma``, ``b``).
+A value function is a finite set of alpha vectors, ``V(b) = max_k alpha[k] . b`` (Sondik 1971;
+Smallwood & Sondik 1973).  The exact dynamic-programming backup is
+
+    V'(b) = max_a [ b . R[:, a] + sum_o max_k b . g[a, o, k] ],
+    g[a, o, k](s) = gamma sum_s' P[s, a, s'] O[a, s', o] alpha[k](s'),
+
+computed here by **incremental pruning** (Cassandra, Littman & Zhang 1997, UAI): the per-observation
+sets ``S(a, o) = prune{R[:, a] / |O| + g[a, o, k]}`` are cross-summed one observation at a time with a
+prune after each sum, then ``V' = prune(union_a S(a))``.  ``prune`` removes pointwise-dominated vectors
+and then runs Lark's filter (White 1991) whose dominance test is one LP per candidate, solved by
+scipy's HiGHS (``linprog(method="highs")``): ``max t  s.t.  (phi - w) . b >= t  for all w in W,
+b in simplex``; ``phi`` is kept when ``t > tol``.
+
+Criteria:
+
+* finite horizon ``H`` (:func:`finite_horizon_value_iteration`): ``H`` exact backups from ``V_0 = {0}``.
+* discounted (:func:`discounted_value_iteration`): exact backups from the blind-policy vectors
+  ``alpha_a = (I - gamma P_a)^{-1} R[:, a]`` (Hauskrecht 2000), a lower bound with ``V_0 <= T V_0``, so
+  ``V_n`` increases to ``V*`` and ``V_n(b0) <= V*(b0)``.  With the Bellman residual
+  ``r_n = sup_b (V_{n+1} - V_n)(b)`` (one LP per vector of ``V_{n+1}``, the same witness LP),
+  ``V*(b0) <= V_{n+1}(b0) + gamma r_n / (1 - gamma)`` (Puterman 1994, Thm 6.3.1 / Sondik's bound), so
+  iteration stops when the certified interval at ``b0`` is at most ``tol`` wide.
+* large models (:func:`point_based_value_iteration`): PBVI backups (Pineau, Gordon & Thrun 2003) on a
+  belief set grown from ``b0`` by seeded simulation give a lower bound; an upper bound comes from the
+  fast informed bound (Hauskrecht 2000) refined by sawtooth interpolation with point upper backups
+  (Hauskrecht 2000; Smith & Simmons 2005, HSVI).  Every answer is ``[lower, upper]`` at ``b0``.
+
+Also: :func:`qmdp_q` (Littman, Cassandra & Kaelbling 1995), :func:`fast_informed_bound_q`,
+:func:`policy_graph` (a finite-state controller from the alpha vectors' continuation pointers).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.optimize import linprog
+
+try:  # HiGHS's own Python interface (a cvxpy dependency); scipy's linprog is the fallback
+    import highspy as _highspy
+except ImportError:  # pragma: no cover
+    _highspy = None
+
+from ._kernels.alpha_backup import point_backup, project_alpha, upper_envelope_values
+from ._kernels.belief import belief_successors
+from .errors import ConvergenceError, ModelError, NotApplicableError
+from .pomdp import POMDP, validate_belief
+
+#: Tolerances, one table.  PRUNE_TOL: a vector is kept when it beats the others by more than this at
+#: some belief (relative to max(1, max |alpha|)).  BOUND_TOL: fixed-point tolerance of QMDP/FIB.
+PRUNE_TOL = 1e-9
+BOUND_TOL = 1e-12
+#: beliefs sampled to seed Lark's filter with certain winners (no LP needed for them).
+N_SEED_BELIEFS = 64
+
+
+# ================================================================================ alpha-vector sets
+@dataclass(frozen=True)
+class AlphaSet:
+    """A value function as alpha vectors: ``alpha (K, S)``, ``action (K,)`` and ``next (K, O)``, the index in
+    the previous stage's set of the continuation vector after each observation (``-1`` at stage 0)."""
+
+    alpha: np.ndarray
+    action: np.ndarray
+    next: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.alpha.shape[0])
+
+    def value(self, b: np.ndarray) -> float:
+        """``V(b) = max_k alpha[k] . b``."""
+        return float(np.max(self.alpha @ b))
+
+    def best(self, b: np.ndarray) -> int:
+        return int(np.argmax(self.alpha @ b))
+
+
+_BANNER_SHOWN = False
+
+
+def _quiet_highs():
+    """A ``highspy.Highs`` with logging off; the one-time banner of its first construction is sent to
+    /dev/null so that ``mdplab solve --json`` prints only JSON."""
+    global _BANNER_SHOWN
+    if not _BANNER_SHOWN:
+        import os
+        import sys
+        sys.stdout.flush()
+        saved = os.dup(1)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 1)
+            h = _highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(devnull)
+        _BANNER_SHOWN = True
+    else:
+        h = _highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+class _DominanceLP:
+    """White's (1991) dominance LP written with ``phi`` only in the objective, so one HiGHS model serves a whole
+    Lark's filter: ``max_{b, z} phi . b - z  s.t.  w . b - z <= 0 (w in W),  sum_s b(s) = 1,  b >= 0``.  Its
+    optimum is ``max_b (phi . b - max_w w . b)``: positive iff ``phi`` beats every ``w`` somewhere.  Rows are
+    appended as ``W`` grows and each solve warm-starts from the last basis.  Uses ``highspy`` (HiGHS, installed
+    with cvxpy) when importable, else ``scipy.optimize.linprog(method="highs")`` (same solver, rebuilt per call).
+    """
+
+    def __init__(self, S: int) -> None:
+        self.S = S
+        self._cols = np.arange(S + 1, dtype=np.int32)
+        self.rows: list[np.ndarray] = []
+        self.h = None
+        if _highspy is not None:
+            h = _quiet_highs()
+            inf = _highspy.kHighsInf
+            h.addVars(S + 1, np.r_[np.zeros(S), -inf], np.r_[np.ones(S), inf])
+            h.changeObjectiveSense(_highspy.ObjSense.kMaximize)
+            h.addRow(1.0, 1.0, S, np.arange(S, dtype=np.int32), np.ones(S))
+            self.h = h
+
+    def add(self, w: np.ndarray) -> None:
+        self.rows.append(w)
+        if self.h is not None:
+            self.h.addRow(-_highspy.kHighsInf, 0.0, self.S + 1, self._cols, np.append(w, -1.0))
+
+    def solve(self, phi: np.ndarray) -> tuple[float, np.ndarray]:
+        S = self.S
+        if not self.rows:
+            b = np.zeros(S)
+            b[int(np.argmax(phi))] = 1.0
+            return np.inf, b
+        if self.h is not None:
+            h = self.h
+            h.changeColsCost(S + 1, self._cols, np.append(phi, -1.0))
+            h.run()
+            if h.getModelStatus() == _highspy.HighsModelStatus.kOptimal:
+                x = np.asarray(h.getSolution().col_value)
+                return float(phi @ x[:S] - x[S]), x[:S]
+        W = np.asarray(self.rows)
+        c = np.r_[-phi, 1.0]
+        A_ub = np.hstack([W, -np.ones((W.shape[0], 1))])
+        A_eq = np.r_[np.ones(S), 0.0][None, :]
+        res = linprog(c, A_ub=A_ub, b_ub=np.zeros(W.shape[0]), A_eq=A_eq, b_eq=[1.0],
+                      bounds=[(0.0, 1.0)] * S + [(None, None)], method="highs")
+        if res.status != 0:  # pragma: no cover - the LP is bounded and feasible
+            raise ConvergenceError(f"HiGHS failed on a dominance LP: {res.message}")
+        return -float(res.fun), np.asarray(res.x[:S])
+
+
+def _witness_lp(phi: np.ndarray, W: np.ndarray) -> tuple[float, np.ndarray]:
+    """``max_{b in simplex} min_{w in W} (phi - w) . b`` and its maximiser (White 1991's LP)."""
+    lp = _DominanceLP(phi.shape[0])
+    for w in W:
+        lp.add(w)
+    return lp.solve(phi)
+
+
+def _pointwise_undominated(alpha: np.ndarray, tol: float) -> np.ndarray:
+    """Indices not dominated pointwise (near-equal vectors: the first is kept)."""
+    K = alpha.shape[0]
+    keep = np.ones(K, dtype=bool)
+    idx = np.arange(K)
+    for lo in range(0, K, 256):
+        blk = alpha[lo:lo + 256]                                     # (k, S)
+        ge = np.all(alpha[None, :, :] >= blk[:, None, :] - tol, axis=2)   # ge[i, j]: alpha_j >= blk_i - tol
+        gt = np.any(alpha[None, :, :] > blk[:, None, :] + tol, axis=2)
+        rows = np.arange(lo, lo + blk.shape[0])
+        dominated = ge & (gt | (idx[None, :] < rows[:, None]))
+        dominated[np.arange(blk.shape[0]), rows] = False
+        keep[lo:lo + 256] = ~dominated.any(axis=1)
+    return np.flatnonzero(keep)
+
+
+def prune(alpha: np.ndarray, tol: float = PRUNE_TOL, seed: int = 0) -> np.ndarray:
+    """Indices (sorted) of a parsimonious subset of ``alpha`` representing the same upper envelope.
+
+    Pointwise-dominance filter, then Lark's filter with HiGHS dominance LPs; the winners at the simplex
+    corners and at ``N_SEED_BELIEFS`` seeded random beliefs enter the kept set without an LP.  Ties are
+    broken lexicographically, so among vectors equal on the envelope one representative is kept."""
+    K, S = alpha.shape
+    if K <= 1:
+        return np.arange(K)
+    scale = max(1.0, float(np.max(np.abs(alpha))))
+    tol_abs = tol * scale
+    cand = _pointwise_undominated(alpha, tol_abs)
+    if cand.shape[0] <= 1:
+        return cand
+    # lexicographic descending order: first near-maximiser = lexicographically largest
+    order = np.lexsort(alpha[cand].T[::-1])[::-1]
+    cand = cand[order]
+    A = alpha[cand]
+    rng = np.random.default_rng(seed)
+    B = np.vstack([np.eye(S), rng.dirichlet(np.ones(S), size=N_SEED_BELIEFS)])
+    vals = A @ B.T                                                   # (k, n_b)
+    first = np.argmax(vals >= vals.max(axis=0) - tol_abs, axis=0)
+    won = np.zeros(A.shape[0], dtype=bool)
+    won[first] = True
+    W = list(np.flatnonzero(won))
+    F = list(np.flatnonzero(~won))
+    lp = _DominanceLP(S)
+    for w in W:
+        lp.add(A[w])
+    while F:
+        phi = F[-1]
+        t, b = lp.solve(A[phi])
+        if t <= tol_abs:
+            F.pop()
+            continue
+        v = A[F] @ b
+        j = F[int(np.argmax(v >= v.max() - tol_abs))]
+        W.append(j)
+        F.remove(j)
+        lp.add(A[j])
+    # Ties at envelope vertices can admit a vector that never wins strictly: re-check each kept vector
+    # against the others (removing a redundant vector does not change the envelope).
+    W = [int(w) for w in W]
+    for w in list(W):
+        if len(W) > 1 and _witness_lp(A[w], A[[x for x in W if x != w]])[0] <= tol_abs:
+            W.remove(w)
+    return np.sort(cand[np.asarray(W, dtype=np.int64)])
+
+
+def _cross_sum(a_vec: np.ndarray, a_ptr: np.ndarray, b_vec: np.ndarray, b_ptr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    vec = (a_vec[:, None, :] + b_vec[None, :, :]).reshape(-1, a_vec.shape[1])
+    ptr = np.hstack([np.repeat(a_ptr, b_vec.shape[0], axis=0), np.tile(b_ptr, (a_vec.shape[0], 1))])
+    return vec, ptr
+
+
+def exact_backup(model: POMDP, V: AlphaSet, gamma: float | None = None, tol: float = PRUNE_TOL) -> AlphaSet:
+    """One exact DP backup ``V -> HV`` by incremental pruning (Cassandra, Littman & Zhang 1997)."""
+    gamma = model.gamma if gamma is None else gamma
+    S, A, nO = model.n_states, model.n_actions, model.n_observations
+    K = len(V)
+    g = np.empty((A, nO, K, S))
+    project_alpha(model.P, model.O, np.ascontiguousarray(V.alpha), gamma, g)
+    vecs, acts, ptrs = [], [], []
+    for a in range(A):
+        share = model.R[:, a] / nO
+        acc_vec, acc_ptr = None, None
+        for o in range(nO):
+            cand = share[None, :] + g[a, o]                           # S(a, o)
+            keep = prune(cand, tol)
+            vec_o, ptr_o = cand[keep], keep[:, None]
+            if acc_vec is None:
+                acc_vec, acc_ptr = vec_o, ptr_o
+            else:
+                acc_vec, acc_ptr = _cross_sum(acc_vec, acc_ptr, vec_o, ptr_o)
+                keep = prune(acc_vec, tol)
+                acc_vec, acc_ptr = acc_vec[keep], acc_ptr[keep]
+        vecs.append(acc_vec)
+        ptrs.append(acc_ptr)
+        acts.append(np.full(acc_vec.shape[0], a))
+    allv, allp, alla = np.vstack(vecs), np.vstack(ptrs), np.concatenate(acts)
+    keep = prune(allv, tol)
+    return AlphaSet(alpha=_ro(allv[keep]), action=_ro(alla[keep].astype(np.int64)), next=_ro(allp[keep].astype(np.int64)))
+
+
+def _ro(x: np.ndarray) -> np.ndarray:
+    x = np.ascontiguousarray(x)
+    x.flags.writeable = False
+    return x
+
+
+def zero_alpha_set(model: POMDP) -> AlphaSet:
+    """``V_0 = {0}``."""
+    return AlphaSet(alpha=_ro(np.zeros((1, model.n_states))), action=_ro(np.zeros(1, dtype=np.int64)),
+                    next=_ro(np.full((1, model.n_observations), -1, dtype=np.int64)))
+
+
+def blind_policy_alphas(model: POMDP, gamma: float | None = None) -> AlphaSet:
+    """Values of the ``A`` blind policies "always play a": ``alpha_a = (I - gamma P_a)^{-1} R[:, a]``
+    (Hauskrecht 2000, §5); each is a lower bound on ``V*`` and ``V_0 = {alpha_a} <= T V_0``."""
+    gamma = model.gamma if gamma is None else gamma
+    if gamma >= 1.0:
+        raise NotApplicableError("blind-policy values need gamma < 1")
+    S, A = model.n_states, model.n_actions
+    alpha = np.stack([np.linalg.solve(np.eye(S) - gamma * model.P[:, a, :], model.R[:, a]) for a in range(A)])
+    nxt = np.tile(np.arange(A)[:, None], (1, model.n_observations))
+    return AlphaSet(alpha=_ro(alpha), action=_ro(np.arange(A, dtype=np.int64)), next=_ro(nxt.astype(np.int64)))
+
+
+# ================================================================================ solutions
+@dataclass(frozen=True)
+class POMDPSolution:
+    """Result of a POMDP planner.
+
+    ``value`` is the estimate at ``b0`` (exact for finite horizon; the certified lower bound otherwise),
+    ``lower <= V*(b0) <= upper``; ``alpha`` the final :class:`AlphaSet` (``stages[h]`` is ``V_h`` for finite
+    horizon, ``stages[0] = V_0``), ``iterations`` the number of backups, ``converged`` whether the
+    requested tolerance was certified, ``history`` rows ``(seconds, lower, upper)``."""
+
+    value: float
+    lower: float
+    upper: float
+    alpha: AlphaSet
+    iterations: int
+    converged: bool
+    method: str
+    seconds: float
+    stages: tuple = ()
+    history: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    info: dict = field(default_factory=dict)
+
+    @property
+    def n_alpha(self) -> int:
+        return len(self.alpha)
+
+
+def finite_horizon_value_iteration(model: POMDP, horizon: int | None = None, tol: float = PRUNE_TOL,
+                                   b0: np.ndarray | None = None) -> POMDPSolution:
+    """Exact ``H``-step value function ``V_H`` (``H`` backups from ``V_0 = {0}``, discount ``model.gamma``)."""
+    H = model.horizon if horizon is None else horizon
+    if H is None or int(H) < 0:
+        raise ModelError("finite_horizon_value_iteration needs horizon=H >= 0 (or a finite-horizon POMDP)")
+    b = model.b0 if b0 is None else validate_belief(b0, model.n_states)
+    t0 = time.perf_counter()
+    V = zero_alpha_set(model)
+    stages = [V]
+    for _ in range(int(H)):
+        V = exact_backup(model, V, model.gamma, tol)
+        stages.append(V)
+    v = V.value(b)
+    return POMDPSolution(value=v, lower=v, upper=v, alpha=V, iterations=int(H), converged=True,
+                         method="incremental_pruning", seconds=time.perf_counter() - t0, stages=tuple(stages))
+
+
+def bellman_residual(V_new: AlphaSet, V_old: AlphaSet) -> float:
+    """``sup_b (V_new(b) - V_old(b))`` (>= 0 when ``V_new >= V_old``): one witness LP per vector of ``V_new``."""
+    return max(0.0, max(_witness_lp(a, V_old.alpha)[0] for a in V_new.alpha))
+
+
+def discounted_value_iteration(model: POMDP, tol: float = 1e-6, max_iter: int = 100_000, max_alpha: int = 5000,
+                               max_seconds: float = np.inf, prune_tol: float = PRUNE_TOL) -> POMDPSolution:
+    """Exact alpha-vector value iteration for the discounted criterion, certified at ``b0``.
+
+    Guarantee: ``lower <= V*(b0) <= upper`` always (``lower = V_n(b0)`` of the monotone sequence from the
+    blind-policy vectors, ``upper = V_n(b0) + gamma r / (1 - gamma)`` with the LP residual ``r``); when
+    ``converged``, ``upper - lower <= tol``.  Stops unconverged (``converged=False``) when the set exceeds
+    ``max_alpha`` vectors or ``max_seconds`` pass; raises nothing in that case: the interval is still valid.
+    """
+    if model.criterion != "discounted":
+        raise NotApplicableError("discounted_value_iteration needs a discounted POMDP (use finite_horizon_value_iteration)")
+    gamma, b0 = model.gamma, model.b0
+    t0 = time.perf_counter()
+    V = blind_policy_alphas(model)
+    lower, upper = V.value(b0), np.inf
+    hist = []
+    # cheap residual estimate on seeded beliefs; the LP certificate runs only when it could succeed
+    B = np.vstack([np.eye(model.n_states), b0, np.random.default_rng(0).dirichlet(np.ones(model.n_states), 64)])
+    converged = False
+    n = 0
+    V_prev = V
+    for n in range(1, max_iter + 1):
+        V_new = exact_backup(model, V, gamma, prune_tol)
+        lower = V_new.value(b0)
+        est = float(np.max(np.max(V_new.alpha @ B.T, axis=0) - np.max(V.alpha @ B.T, axis=0)))
+        V_prev, V = V, V_new
+        if gamma * est / (1.0 - gamma) <= tol:
+            r = bellman_residual(V, V_prev)
+            upper = lower + gamma * r / (1.0 - gamma)   # Puterman 1994, Thm 6.3.1
+            hist.append((time.perf_counter() - t0, lower, upper))
+            converged = upper - lower <= tol
+        if converged or len(V) > max_alpha or time.perf_counter() - t0 > max_seconds:
+            break
+    if not converged:
+        if len(V) <= max_alpha:
+            upper = min(upper, lower + gamma * bellman_residual(V, V_prev) / (1.0 - gamma))
+        upper = min(upper, fast_informed_upper(model, b0))
+        hist.append((time.perf_counter() - t0, lower, upper))
+    return POMDPSolution(value=lower, lower=lower, upper=upper, alpha=V, iterations=n, converged=converged,
+                         method="incremental_pruning_certified", seconds=time.perf_counter() - t0,
+                         history=np.asarray(hist).reshape(-1, 3), info={"previous": V_prev})
+
+
+# ================================================================================ MDP-based upper bounds
+def _mdp_values(model: POMDP, tol: float = BOUND_TOL) -> np.ndarray:
+    """``V_MDP`` of the underlying MDP by policy iteration (exact up to a linear solve)."""
+    S, A, gamma = model.n_states, model.n_actions, model.gamma
+    pi = np.argmax(model.R, axis=1)
+    for _ in range(10_000):
+        P_pi = model.P[np.arange(S), pi, :]
+        v = np.linalg.solve(np.eye(S) - gamma * P_pi, model.R[np.arange(S), pi])
+        q = model.R + gamma * np.einsum("sat,t->sa", model.P, v)
+        best = q.max(axis=1)
+        improve = best > q[np.arange(S), pi] + tol * max(1.0, float(np.abs(v).max()))
+        if not improve.any():
+            return v
+        pi = np.where(improve, np.argmax(q, axis=1), pi)
+    raise ConvergenceError("policy iteration for V_MDP did not converge")  # pragma: no cover
+
+
+def qmdp_q(model: POMDP) -> np.ndarray:
+    """QMDP action values ``Q_MDP[s, a] = R[s, a] + gamma sum_s' P[s, a, s'] V_MDP(s')`` (Littman, Cassandra &
+    Kaelbling 1995); ``max_a b . Q_MDP[:, a] >= V*(b)``."""
+    if model.criterion != "discounted":
+        raise NotApplicableError("QMDP here is for discounted POMDPs")
+    v = _mdp_values(model)
+    return model.R + model.gamma * np.einsum("sat,t->sa", model.P, v)
+
+
+def fast_informed_bound_q(model: POMDP, tol: float = BOUND_TOL, max_iter: int = 1_000_000) -> np.ndarray:
+    """Fast informed bound (Hauskrecht 2000, Eq. (12)): the fixed point of
+    ``Q[s, a] = R[s, a] + gamma sum_o max_a' sum_s' P[s, a, s'] O[a, s', o] Q[s', a']``, iterated from
+    ``Q_MDP`` (which it improves) until ``gamma ||dQ|| / (1 - gamma) <= tol``."""
+    gamma = model.gamma
+    M = np.einsum("sat,ato->aost", model.P, model.O)                # (A, O, S, S')
+    Q = qmdp_q(model)
+    for _ in range(max_iter):
+        Qn = model.R + gamma * np.max(M @ Q, axis=3).sum(axis=1).T      # Eq. (12)
+        d = float(np.max(np.abs(Qn - Q)))
+        Q = Qn
+        if gamma * d / (1.0 - gamma) <= tol * max(1.0, float(np.abs(Q).max())):
+            # one more step keeps Q on the upper side of the fixed point up to the stopping tolerance
+            return Q + gamma * d / (1.0 - gamma)
+    raise ConvergenceError("fast informed bound iteration hit max_iter")  # pragma: no cover
+
+
+def fast_informed_upper(model: POMDP, b: np.ndarray) -> float:
+    return float(np.max(b @ fast_informed_bound_q(model)))
+
+
+# ================================================================================ point-based bounds
+def sawtooth(points: np.ndarray, values: np.ndarray, corners: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Sawtooth interpolation (Hauskrecht 2000, §6.2) of the upper-bound points ``(points[i], values[i])`` over
+    corner values ``corners (S,)``, evaluated at each row of ``B``:
+    ``U(b) = c.b + min(0, min_i phi_i(b) (v_i - c.b_i))``, ``phi_i(b) = min_{s: b_i(s) > 0} b(s) / b_i(s)``."""
+    cb = B @ corners
+    if points.shape[0] == 0:
+        return cb
+    gap = values - points @ corners                                   # <= 0 for useful points
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(points[None, :, :] > 0, B[:, None, :] / points[None, :, :], np.inf)
+    phi = ratio.min(axis=2)                                           # (n_B, n_points)
+    return cb + np.minimum(0.0, np.min(phi * gap[None, :], axis=1))
+
+
+def point_based_value_iteration(model: POMDP, max_seconds: float = 10.0, n_beliefs: int = 256, tol: float = 1e-6,
+                                backups_per_round: int = 5, seed: int = 0) -> POMDPSolution:
+    """PBVI lower bound (Pineau, Gordon & Thrun 2003) and sawtooth upper bound at ``b0``.
+
+    Each round: grow the belief set (PBVI expansion: per belief, per action, one seeded sampled successor, the
+    one farthest in L1 from the set is added) up to ``n_beliefs``; run ``backups_per_round`` point-based
+    backups of the lower alpha set on all beliefs (started from the blind-policy vectors, so the lower
+    bound is always the value of real plans); run the upper-bound point backup
+    ``U(b) <- min(U(b), max_a [b . R_a + gamma sum_o Pr(o|b,a) U(b^{a,o})])`` on the belief set and the
+    corners (values from the fast informed bound, which stays a bound via ``min``).  Stops when
+    ``upper - lower <= tol`` or after ``max_seconds``.  ``history`` holds ``(seconds, lower, upper)``."""
+    if model.criterion != "discounted":
+        raise NotApplicableError("point_based_value_iteration needs a discounted POMDP")
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    S, A, nO, gamma = model.n_states, model.n_actions, model.n_observations, model.gamma
+    b0 = np.ascontiguousarray(model.b0)
+    Qf = fast_informed_bound_q(model)
+    corners = Qf.max(axis=1)
+    lower_set = blind_policy_alphas(model)
+    alpha = np.ascontiguousarray(lower_set.alpha)
+    action = lower_set.action.copy()
+    beliefs = b0[None, :].copy()
+    up_vals = np.array([float(np.max(b0 @ Qf))])
+    pred = np.empty(S)
+    succ = np.empty((A, nO, S))
+    prob = np.empty((A, nO))
+
+    def upper_at(B: np.ndarray) -> np.ndarray:
+        fib = np.max(B @ Qf, axis=1)
+        return np.minimum(fib, sawtooth(beliefs, up_vals, corners, B))
+
+    hist = []
+    lower = float(np.max(alpha @ b0))
+    upper = float(upper_at(b0[None])[0])
+    hist.append((time.perf_counter() - t0, lower, upper))
+    rounds = 0
+    while upper - lower > tol and time.perf_counter() - t0 < max_seconds:
+        rounds += 1
+        # ---- expand
+        if beliefs.shape[0] < n_beliefs:
+            new = []
+            for b in beliefs:
+                belief_successors(model.P, model.O, b, pred, succ, prob)
+                cands = []
+                for a in range(A):
+                    p = prob[a] / prob[a].sum()
+                    o = int(rng.choice(nO, p=p))
+                    cands.append(succ[a, o].copy())
+                cands = np.array(cands)
+                pool = np.vstack([beliefs] + new) if new else beliefs
+                dist = np.abs(cands[:, None, :] - pool[None, :, :]).sum(axis=2).min(axis=1)
+                if dist.max() > 1e-9:
+                    new.append(cands[int(np.argmax(dist))][None])
+                if beliefs.shape[0] + len(new) >= n_beliefs:
+                    break
+            if new:
+                extra = np.vstack(new)
+                up_vals = np.concatenate([up_vals, upper_at(extra)])
+                beliefs = np.vstack([beliefs, extra])
+        # ---- lower: PBVI backups
+        for _ in range(backups_per_round):
+            K = alpha.shape[0]
+            g = np.empty((A, nO, K, S))
+            project_alpha(model.P, model.O, alpha, gamma, g)
+            N = beliefs.shape[0]
+            new_alpha, new_act, new_next = np.empty((N, S)), np.empty(N, dtype=np.int64), np.empty((N, nO), dtype=np.int64)
+            point_backup(model.R, g, beliefs, new_alpha, new_act, new_next)
+            # keep the old vectors too (monotone lower bound), then drop pointwise-dominated ones
+            allv = np.vstack([alpha, new_alpha])
+            alla = np.concatenate([action, new_act])
+            keep = _pointwise_undominated(allv, 1e-12)
+            alpha, action = np.ascontiguousarray(allv[keep]), alla[keep]
+            if alpha.shape[0] > 4 * n_beliefs:   # keep only vectors that win at some belief
+                vals = alpha @ np.vstack([beliefs, np.eye(S)]).T
+                win = np.unique(np.argmax(vals, axis=0))
+                alpha, action = np.ascontiguousarray(alpha[win]), action[win]
+        # ---- upper: point backups at beliefs and corners
+        for i, b in enumerate(np.vstack([beliefs, np.eye(S)])):
+            belief_successors(model.P, model.O, b, pred, succ, prob)
+            Uo = upper_at(succ.reshape(A * nO, S)).reshape(A, nO)
+            q = b @ model.R + gamma * np.sum(prob * np.where(prob > 0, Uo, 0.0), axis=1)
+            v = float(q.max())
+            if i < beliefs.shape[0]:
+                up_vals[i] = min(up_vals[i], v)
+            else:
+                s = i - beliefs.shape[0]
+                corners[s] = min(corners[s], v)
+        lower = float(np.max(alpha @ b0))
+        upper = float(upper_at(b0[None])[0])
+        hist.append((time.perf_counter() - t0, lower, upper))
+    V = AlphaSet(alpha=_ro(alpha), action=_ro(action.astype(np.int64)),
+                 next=_ro(np.full((alpha.shape[0], nO), -1, dtype=np.int64)))
+    return POMDPSolution(value=lower, lower=lower, upper=upper, alpha=V, iterations=rounds,
+                         converged=upper - lower <= tol, method="pbvi_sawtooth", seconds=time.perf_counter() - t0,
+                         history=np.asarray(hist), info={"n_beliefs": int(beliefs.shape[0])})
+
+
+# ================================================================================ policy graphs
+@dataclass(frozen=True)
+class PolicyGraph:
+    """A finite-state controller: node ``k`` plays ``action[k]`` and moves to ``next[k, o]`` after ``o``;
+    ``start`` is the node for ``b0``.  For a finite-horizon solution the nodes are ``(stage, index)``
+    flattened stage by stage (``offsets[h]`` is the first node of stage ``h``; stage-0 nodes are
+    terminal with ``next = -1``).  ``exact`` is False when an infinite-horizon graph had to map a
+    continuation to the nearest vector of the final set (the value function was not finitely transient)."""
+
+    action: np.ndarray
+    next: np.ndarray
+    start: int
+    offsets: np.ndarray
+    exact: bool
+
+
+def policy_graph(solution: POMDPSolution, b0: np.ndarray) -> PolicyGraph:
+    """Extract the controller behind a solution's alpha vectors (pomdp-solve's ``.pg`` format semantics)."""
+    if solution.stages:
+        stages = solution.stages
+        sizes = np.array([len(V) for V in stages])
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        action = np.concatenate([V.action for V in stages])
+        nxt = np.vstack([np.where(V.next >= 0, V.next + (offsets[h - 1] if h > 0 else 0), -1)
+                         for h, V in enumerate(stages)])
+        start = int(offsets[-1] + stages[-1].best(b0))
+        return PolicyGraph(action=_ro(action), next=_ro(nxt), start=start, offsets=_ro(offsets), exact=True)
+    V = solution.alpha
+    prev = solution.info.get("previous")
+    if prev is None:
+        raise NotApplicableError("this solution kept no continuation pointers (point-based); no policy graph")
+    # map each continuation vector of the previous set to the closest vector of the final set
+    d = np.abs(prev.alpha[:, None, :] - V.alpha[None, :, :]).max(axis=2)
+    m = np.argmin(d, axis=1)
+    exact = bool(np.all(d[np.arange(len(prev)), m] <= 1e-6 * max(1.0, float(np.abs(V.alpha).max()))))
+    return PolicyGraph(action=V.action, next=_ro(m[V.next]), start=V.best(b0), offsets=_ro(np.zeros(1, dtype=np.int64)),
+                       exact=exact)
