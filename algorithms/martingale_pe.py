@@ -463,8 +463,9 @@ def lstd(family: LinearValueFamily, traj: Trajectories, beta: float, test_functi
     gamma, dt = one_step_discount(beta, traj.dt), traj.dt
     cur, nxt = (1.0 + beta * dt, 1.0) if form == "euler" else (1.0, gamma)
     w = traj.episode_weights()
-    A = np.einsum("e,ekl,ekp->lp", w, xi, nxt * Phin - cur * Phi[:, :-1])
-    b = np.einsum("e,ekl,ek->l", w, xi, traj.r[:, :-1] * dt + nxt * psin - cur * psi[:, :-1])
+    wxi = (xi * w[:, None, None]).reshape(-1, xi.shape[2])
+    A = wxi.T @ (nxt * Phin - cur * Phi[:, :-1]).reshape(-1, family.n_params)  # Eq. A2.3(c)
+    b = wxi.T @ (traj.r[:, :-1] * dt + nxt * psin - cur * psi[:, :-1]).ravel()
     s = np.linalg.svd(A, compute_uv=False)
     cond = np.inf if s[-1] == 0 else s[0] / s[-1]
     if cond > cond_warning:
