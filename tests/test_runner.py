@@ -1,0 +1,198 @@
+"""The scenario runner: deterministic seeds, identical numbers on every backend, results files, resume,
+a Dask worker killed mid-sweep, and the ``mdplab`` commands end to end."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mdplab.cli import main
+from scenarios.registry import Check, Scenario, Tolerance
+from scenarios.runner import (cell_seed, evaluate_scenario, plan_cells, read_results, results_path, run_cells,
+                              verdict_table)
+
+RECORD_KEYS = {"scenario", "params", "seed_index", "seed", "measured", "bound", "values", "seconds"}
+
+
+def synthetic_cell(params: dict, seed: int) -> dict:
+    """A seeded power law: measured = x^-1/2 exp(0.05 z) (slope -1/2), bound = 2 x^-1/2."""
+    time.sleep(float(params.get("sleep", 0.0)))
+    z = np.random.default_rng(seed).standard_normal()
+    x = float(params["x"])
+    return {"measured": x ** -0.5 * math.exp(0.05 * z), "bound": 2 * x ** -0.5}
+
+
+def failing_cell(params: dict, seed: int) -> float:
+    raise AssertionError("resume must not recompute a finished cell")
+
+
+CALLS: list[tuple] = []
+
+
+def counting_cell(params: dict, seed: int) -> dict:
+    CALLS.append((params["x"], seed))
+    return synthetic_cell(params, seed)
+
+
+def synthetic(name: str = "test_synthetic", cell=synthetic_cell, sleep: float = 0.0, seeds: int = 3) -> Scenario:
+    grid = [{"x": x, "sleep": sleep} for x in (1, 4, 16, 64)]
+    return Scenario(name=name, description="synthetic power law", family="none", algorithm="none", cell=cell,
+                    grid={"quick": grid, "full": grid}, seeds={"quick": seeds, "full": seeds},
+                    checks=(Check("puterman1994.vi_error", "bound", tolerance=Tolerance()),))
+
+
+def numbers(records: list[dict]) -> list[tuple]:
+    return sorted((json.dumps(r["params"], sort_keys=True), r["seed_index"], r["seed"], json.dumps(r["values"],
+                   sort_keys=True)) for r in records)
+
+
+def test_cell_seeds_are_deterministic_and_distinct():
+    assert cell_seed("a", 0) == cell_seed("a", 0)
+    seeds = {cell_seed(n, j) for n in ("a", "b") for j in range(100)}
+    assert len(seeds) == 200
+    cells = plan_cells(synthetic(), "quick", n_seeds=5)
+    assert len(cells) == 4 * 5 and {c.seed for c in cells} == {cell_seed("test_synthetic", j) for j in range(5)}
+
+
+def test_results_file_has_one_json_line_per_cell(tmp_path):
+    sc = synthetic()
+    res = run_cells([sc], out_dir=tmp_path)
+    lines = results_path(tmp_path, sc.name).read_text().splitlines()
+    assert len(lines) == 12
+    recs = [json.loads(line) for line in lines]
+    assert all(set(r) == RECORD_KEYS for r in recs)
+    assert len({(json.dumps(r["params"]), r["seed_index"]) for r in recs}) == 12
+    assert numbers(recs) == numbers(res[sc.name])
+    assert all(r["measured"] == r["values"]["measured"] and r["seconds"] >= 0 for r in recs)
+
+
+def test_resume_recomputes_nothing_and_completes_a_torn_file(tmp_path):
+    first = run_cells([synthetic()], out_dir=tmp_path)["test_synthetic"]
+    again = run_cells([synthetic(cell=failing_cell)], out_dir=tmp_path, resume=True)["test_synthetic"]
+    assert numbers(again) == numbers(first)
+    # crash simulation: keep 5 whole lines and half of the sixth
+    path = results_path(tmp_path, "test_synthetic")
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:5]) + lines[5][: len(lines[5]) // 2])
+    CALLS.clear()
+    resumed = run_cells([synthetic(cell=counting_cell)], out_dir=tmp_path, resume=True)["test_synthetic"]
+    assert len(CALLS) == 12 - 5
+    assert numbers(resumed) == numbers(first)
+    assert numbers(read_results(path)) == numbers(first)
+
+
+def test_without_resume_the_file_starts_afresh(tmp_path):
+    run_cells([synthetic()], out_dir=tmp_path)
+    run_cells([synthetic()], out_dir=tmp_path, n_seeds=1)
+    assert len(read_results(results_path(tmp_path, "test_synthetic"))) == 4
+
+
+def test_process_pool_gives_the_serial_numbers(tmp_path):
+    # a real numba scenario and the synthetic one, through a 2-process spawn pool
+    from scenarios.core_theorems import vi_stopping_cell  # noqa: F401  (registers the core scenarios)
+    from scenarios.registry import get_scenario
+
+    scs = [synthetic(), get_scenario("pi_monotone")]
+    serial = run_cells(scs, out_dir=tmp_path / "serial", n_seeds=2)
+    pool = run_cells(scs, out_dir=tmp_path / "pool", n_seeds=2, workers=2)
+    for sc in scs:
+        assert numbers(pool[sc.name]) == numbers(serial[sc.name])
+        assert numbers(read_results(results_path(tmp_path / "pool", sc.name))) == numbers(serial[sc.name])
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                       silence_logs=50)
+    client = distributed.Client(cluster)
+    yield cluster, client
+    client.close()
+    cluster.close()
+
+
+def test_dask_gives_the_serial_numbers(tmp_path, dask_cluster):
+    cluster, _ = dask_cluster
+    sc = synthetic()
+    serial = run_cells([sc], out_dir=tmp_path / "serial")
+    dask = run_cells([sc], out_dir=tmp_path / "dask", scheduler=cluster.scheduler_address)
+    assert numbers(dask[sc.name]) == numbers(serial[sc.name])
+
+
+def test_dask_worker_killed_mid_sweep_loses_and_duplicates_nothing(tmp_path, dask_cluster):
+    cluster, client = dask_cluster
+    sc = synthetic(name="test_kill", sleep=0.15, seeds=8)            # 32 cells of 0.15 s on 2 workers
+    path = results_path(tmp_path, sc.name)
+    pids = list(client.run(os.getpid).values())
+    killed = []
+
+    def killer():
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if path.exists() and len(path.read_text().splitlines()) >= 6:
+                os.kill(pids[0], signal.SIGKILL)
+                killed.append(pids[0])
+                return
+            time.sleep(0.02)
+
+    t = threading.Thread(target=killer)
+    t.start()
+    res = run_cells([sc], out_dir=tmp_path, scheduler=cluster.scheduler_address)[sc.name]
+    t.join()
+    assert killed, "the worker was not killed mid-sweep"
+    recs = read_results(path)
+    assert len(recs) == 32
+    assert len({(json.dumps(r["params"]), r["seed_index"]) for r in recs}) == 32
+    expected = run_cells([synthetic(name="test_kill", seeds=8)], out_dir=tmp_path / "serial")["test_kill"]
+    strip = lambda rs: sorted((json.dumps({k: v for k, v in r["params"].items() if k != "sleep"}), r["seed_index"],  # noqa: E731
+                               json.dumps(r["values"], sort_keys=True)) for r in rs)
+    assert strip(recs) == strip(expected) == strip(res)
+
+
+def test_verdicts_table_and_rate_check_from_sympy(tmp_path):
+    from scenarios.registry import get_scenario
+
+    sc = get_scenario("vi_error")
+    rows = evaluate_scenario(sc, run_cells([sc], out_dir=tmp_path)[sc.name])
+    assert [(r["checker"], r["verdict"]) for r in rows] == [("bound", "PASS"), ("rate", "PASS")]
+    assert rows[1]["bound"] == pytest.approx(math.log(0.9))       # d log(gamma^k e0) / dk, from sympy
+    table = verdict_table(rows)
+    assert "vi_error" in table and "PASS" in table
+
+
+# ------------------------------------------------------------------------------------------ CLI end to end
+def test_reproduce_quick_json_end_to_end(tmp_path, capsys):
+    code = main(["reproduce", "pi_monotone", "--quick", "--json", "--out", str(tmp_path)])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert out == [{"scenario": "pi_monotone", "theorem": "puterman1994.pi_monotone", "checker": "lower",
+                    "verdict": "PASS", "reason": out[0]["reason"], "measured": 0.0, "bound": 0.0,
+                    "source": "puterman1994, Prop. 6.4.1 [reconstructed]"}]
+    assert (tmp_path / "report.md").exists() and (tmp_path / "figures" / "pi_monotone.png").exists()
+    assert len(read_results(results_path(tmp_path, "pi_monotone"))) == 20
+    # resume: nothing recomputed, same verdict
+    assert main(["reproduce", "pi_monotone", "--quick", "--json", "--resume", "--out", str(tmp_path)]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["verdict"] == "PASS"
+    # figures from the results files
+    assert main(["figures", "--results", str(tmp_path), "--out", str(tmp_path / "figs")]) == 0
+    assert (tmp_path / "figs" / "pi_monotone.png").exists()
+
+
+def test_list_json_names_theorems_and_sources(capsys):
+    assert main(["list", "--json"]) == 0
+    items = {it["name"]: it for it in json.loads(capsys.readouterr().out)}
+    assert items["vi_error"]["theorems"][0]["source"].startswith("puterman1994")
+
+
+@pytest.mark.parametrize("argv", [["reproduce"], ["reproduce", "no_such_scenario"], ["reproduce", "vi_error", "--all"],
+                                  ["figures", "--results", "/nonexistent/mdplab"]])
+def test_bad_invocations_exit_2(argv, capsys):
+    assert main(argv) == 2
+    assert "error" in capsys.readouterr().err
