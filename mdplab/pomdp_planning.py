@@ -180,17 +180,18 @@ def _pointwise_undominated(alpha: np.ndarray, tol: float) -> np.ndarray:
     return np.flatnonzero(keep)
 
 
-def prune(alpha: np.ndarray, tol: float = PRUNE_TOL, seed: int = 0) -> np.ndarray:
+def prune(alpha: np.ndarray, tol: float = PRUNE_TOL, seed: int = 0, atol: float | None = None) -> np.ndarray:
     """Indices (sorted) of a parsimonious subset of ``alpha`` representing the same upper envelope.
 
     Pointwise-dominance filter, then Lark's filter with HiGHS dominance LPs; the winners at the simplex
     corners and at ``N_SEED_BELIEFS`` seeded random beliefs enter the kept set without an LP.  Ties are
-    broken lexicographically, so among vectors equal on the envelope one representative is kept."""
+    broken lexicographically, so among vectors equal on the envelope one representative is kept.
+    Guarantee: the kept envelope is below the full one by at most ``tol_abs = atol`` (if given) or
+    ``tol * max(1, max |alpha|)`` at every belief (up to HiGHS's own tolerance)."""
     K, S = alpha.shape
     if K <= 1:
         return np.arange(K)
-    scale = max(1.0, float(np.max(np.abs(alpha))))
-    tol_abs = tol * scale
+    tol_abs = atol if atol is not None else tol * max(1.0, float(np.max(np.abs(alpha))))
     cand = _pointwise_undominated(alpha, tol_abs)
     if cand.shape[0] <= 1:
         return cand
@@ -201,9 +202,14 @@ def prune(alpha: np.ndarray, tol: float = PRUNE_TOL, seed: int = 0) -> np.ndarra
     rng = np.random.default_rng(seed)
     B = np.vstack([np.eye(S), rng.dirichlet(np.ones(S), size=N_SEED_BELIEFS)])
     vals = A @ B.T                                                   # (k, n_b)
-    first = np.argmax(vals >= vals.max(axis=0) - tol_abs, axis=0)
+    top = vals.max(axis=0)
+    near = vals >= top - tol_abs
+    first = np.argmax(near, axis=0)
+    unique = near.sum(axis=0) == 1                                   # a strict winner: certainly kept
     won = np.zeros(A.shape[0], dtype=bool)
     won[first] = True
+    sure = np.zeros(A.shape[0], dtype=bool)
+    sure[first[unique]] = True
     W = list(np.flatnonzero(won))
     F = list(np.flatnonzero(~won))
     lp = _DominanceLP(S)
@@ -216,14 +222,17 @@ def prune(alpha: np.ndarray, tol: float = PRUNE_TOL, seed: int = 0) -> np.ndarra
             F.pop()
             continue
         v = A[F] @ b
-        j = F[int(np.argmax(v >= v.max() - tol_abs))]
+        near = v >= v.max() - tol_abs
+        j = F[int(np.argmax(near))]
+        if near.sum() == 1 and v.max() > max(A[W] @ b, default=-np.inf) + tol_abs:
+            sure[j] = True
         W.append(j)
         F.remove(j)
         lp.add(A[j])
-    # Ties at envelope vertices can admit a vector that never wins strictly: re-check each kept vector
-    # against the others (removing a redundant vector does not change the envelope).
+    # Ties at envelope vertices can admit a vector that never wins strictly: re-check each kept vector that
+    # was not a strict winner against the others (removing a redundant vector does not change the envelope).
     W = [int(w) for w in W]
-    for w in list(W):
+    for w in [x for x in W if not sure[x]]:
         if len(W) > 1 and _witness_lp(A[w], A[[x for x in W if x != w]])[0] <= tol_abs:
             W.remove(w)
     return np.sort(cand[np.asarray(W, dtype=np.int64)])
@@ -235,8 +244,13 @@ def _cross_sum(a_vec: np.ndarray, a_ptr: np.ndarray, b_vec: np.ndarray, b_ptr: n
     return vec, ptr
 
 
-def exact_backup(model: POMDP, V: AlphaSet, gamma: float | None = None, tol: float = PRUNE_TOL) -> AlphaSet:
-    """One exact DP backup ``V -> HV`` by incremental pruning (Cassandra, Littman & Zhang 1997)."""
+def exact_backup(model: POMDP, V: AlphaSet, gamma: float | None = None, tol: float = PRUNE_TOL,
+                 atol: float | None = None) -> AlphaSet:
+    """One exact DP backup ``V -> HV`` by incremental pruning (Cassandra, Littman & Zhang 1997).
+
+    With an absolute pruning tolerance ``atol`` the result's envelope is within ``2 |O| atol`` below the exact
+    ``HV`` (|O| per-observation prunes, |O| - 1 cross-sum prunes, one union prune, each losing <= ``atol``);
+    every returned vector is still the exact value of a conditional plan."""
     gamma = model.gamma if gamma is None else gamma
     S, A, nO = model.n_states, model.n_actions, model.n_observations
     K = len(V)
@@ -248,19 +262,19 @@ def exact_backup(model: POMDP, V: AlphaSet, gamma: float | None = None, tol: flo
         acc_vec, acc_ptr = None, None
         for o in range(nO):
             cand = share[None, :] + g[a, o]                           # S(a, o)
-            keep = prune(cand, tol)
+            keep = prune(cand, tol, atol=atol)
             vec_o, ptr_o = cand[keep], keep[:, None]
             if acc_vec is None:
                 acc_vec, acc_ptr = vec_o, ptr_o
             else:
                 acc_vec, acc_ptr = _cross_sum(acc_vec, acc_ptr, vec_o, ptr_o)
-                keep = prune(acc_vec, tol)
+                keep = prune(acc_vec, tol, atol=atol)
                 acc_vec, acc_ptr = acc_vec[keep], acc_ptr[keep]
         vecs.append(acc_vec)
         ptrs.append(acc_ptr)
         acts.append(np.full(acc_vec.shape[0], a))
     allv, allp, alla = np.vstack(vecs), np.vstack(ptrs), np.concatenate(acts)
-    keep = prune(allv, tol)
+    keep = prune(allv, tol, atol=atol)
     return AlphaSet(alpha=_ro(allv[keep]), action=_ro(alla[keep].astype(np.int64)), next=_ro(allp[keep].astype(np.int64)))
 
 
@@ -339,41 +353,55 @@ def bellman_residual(V_new: AlphaSet, V_old: AlphaSet) -> float:
 
 
 def discounted_value_iteration(model: POMDP, tol: float = 1e-6, max_iter: int = 100_000, max_alpha: int = 5000,
-                               max_seconds: float = np.inf, prune_tol: float = PRUNE_TOL) -> POMDPSolution:
+                               max_seconds: float = np.inf) -> POMDPSolution:
     """Exact alpha-vector value iteration for the discounted criterion, certified at ``b0``.
 
-    Guarantee: ``lower <= V*(b0) <= upper`` always (``lower = V_n(b0)`` of the monotone sequence from the
-    blind-policy vectors, ``upper = V_n(b0) + gamma r / (1 - gamma)`` with the LP residual ``r``); when
-    ``converged``, ``upper - lower <= tol``.  Stops unconverged (``converged=False``) when the set exceeds
-    ``max_alpha`` vectors or ``max_seconds`` pass; raises nothing in that case: the interval is still valid.
+    Iterates ``V_{n+1} = H_eps V_n`` (incremental pruning with absolute tolerance ``delta_n``, so
+    ``H V_n <= V_{n+1} + eps_n`` with ``eps_n = 2 |O| delta_n``) from the blind-policy vectors.  Every vector is
+    the value of a real conditional plan, so ``lower = V_{n+1}(b0) <= V*(b0)``.  With the LP residual
+    ``r = sup_b (V_{n+1} - V_n)(b)``, ``d = sup_b (H V_n - V_n)(b) <= r + eps_n`` and monotonicity of ``H`` give
+    ``V* <= H V_n + gamma d / (1 - gamma)`` (Puterman 1994, Thm 6.3.1, one-sided), hence
+
+        upper = V_{n+1}(b0) + eps_n + gamma (r + eps_n) / (1 - gamma).
+
+    ``delta_n`` starts coarse (a tenth of the current residual's share) and shrinks to
+    ``tol (1 - gamma) / (8 |O|)`` so that pruning costs at most ``tol / 4`` of the final gap.
+    Guarantee: ``lower <= V*(b0) <= upper`` always; when ``converged``, ``upper - lower <= tol``.  Stops
+    unconverged when the set exceeds ``max_alpha`` vectors or after ``max_seconds`` (the interval, then
+    also capped by the fast informed bound, is still valid).
     """
     if model.criterion != "discounted":
         raise NotApplicableError("discounted_value_iteration needs a discounted POMDP (use finite_horizon_value_iteration)")
-    gamma, b0 = model.gamma, model.b0
+    gamma, b0, nO = model.gamma, model.b0, model.n_observations
     t0 = time.perf_counter()
     V = blind_policy_alphas(model)
     lower, upper = V.value(b0), np.inf
     hist = []
     # cheap residual estimate on seeded beliefs; the LP certificate runs only when it could succeed
     B = np.vstack([np.eye(model.n_states), b0, np.random.default_rng(0).dirichlet(np.ones(model.n_states), 64)])
+    delta_final = tol * (1.0 - gamma) / (8 * nO)
+    est = np.inf
     converged = False
     n = 0
     V_prev = V
+    eps = 0.0
     for n in range(1, max_iter + 1):
-        V_new = exact_backup(model, V, gamma, prune_tol)
+        delta = delta_final if not np.isfinite(est) else max(delta_final, 0.1 * (1.0 - gamma) * est / (2 * nO))
+        eps = 2 * nO * delta
+        V_new = exact_backup(model, V, gamma, atol=delta)
         lower = V_new.value(b0)
         est = float(np.max(np.max(V_new.alpha @ B.T, axis=0) - np.max(V.alpha @ B.T, axis=0)))
         V_prev, V = V, V_new
-        if gamma * est / (1.0 - gamma) <= tol:
+        if eps + gamma * (max(est, 0.0) + eps) / (1.0 - gamma) <= tol:
             r = bellman_residual(V, V_prev)
-            upper = lower + gamma * r / (1.0 - gamma)   # Puterman 1994, Thm 6.3.1
+            upper = lower + eps + gamma * (r + eps) / (1.0 - gamma)
             hist.append((time.perf_counter() - t0, lower, upper))
             converged = upper - lower <= tol
         if converged or len(V) > max_alpha or time.perf_counter() - t0 > max_seconds:
             break
     if not converged:
         if len(V) <= max_alpha:
-            upper = min(upper, lower + gamma * bellman_residual(V, V_prev) / (1.0 - gamma))
+            upper = min(upper, lower + eps + gamma * (bellman_residual(V, V_prev) + eps) / (1.0 - gamma))
         upper = min(upper, fast_informed_upper(model, b0))
         hist.append((time.perf_counter() - t0, lower, upper))
     return POMDPSolution(value=lower, lower=lower, upper=upper, alpha=V, iterations=n, converged=converged,

@@ -1,0 +1,47 @@
+"""``mdplab solve FILE.POMDP [--horizon H | --discount-tol T] --json``: one JSON object.
+
+* ``--horizon H``: exact ``H``-step value at ``b0`` by incremental pruning (discount = the file's).
+  Output: ``value``, ``n_alpha``, ``seconds``, ``method``.
+* otherwise (discounted): certified exact value iteration to ``discount_tol`` (default ``tol`` or 1e-6);
+  if the alpha set grows past ``MAX_EXACT_ALPHA`` or ``MAX_EXACT_SECONDS`` pass, point-based VI with
+  sawtooth upper bound.  Output adds ``lower``, ``upper`` (``lower <= V*(b0) <= upper``) and ``certified``
+  (whether ``upper - lower <= tol``).
+"""
+from __future__ import annotations
+
+import time
+
+from .errors import ModelError
+from .pomdp import POMDP
+from .pomdp_planning import discounted_value_iteration, finite_horizon_value_iteration, point_based_value_iteration
+
+MAX_EXACT_ALPHA = 2000
+MAX_EXACT_SECONDS = 60.0
+PBVI_SECONDS = 60.0
+
+
+def solve_pomdp_json(model: POMDP, *, horizon: int | None = None, discount_tol: float | None = None,
+                     tol: float | None = None) -> dict:
+    if not isinstance(model, POMDP):
+        raise ModelError(f"solve_pomdp_json needs a POMDP; got {type(model).__name__}")
+    t0 = time.perf_counter()
+    if horizon is not None or model.criterion == "finite":
+        sol = finite_horizon_value_iteration(model, horizon)
+        return {"value": sol.value, "n_alpha": sol.n_alpha, "seconds": time.perf_counter() - t0,
+                "horizon": int(sol.iterations), "method": sol.method}
+    eps = discount_tol if discount_tol is not None else (tol if tol is not None else 1e-6)
+    if eps <= 0:
+        raise ModelError(f"--discount-tol must be > 0; got {eps}")
+    sol = discounted_value_iteration(model, tol=eps, max_alpha=MAX_EXACT_ALPHA, max_seconds=MAX_EXACT_SECONDS)
+    if not sol.converged:
+        pb = point_based_value_iteration(model, max_seconds=PBVI_SECONDS, tol=eps)
+        if pb.upper - pb.lower < sol.upper - sol.lower:
+            lower, upper = max(pb.lower, sol.lower), min(pb.upper, sol.upper)
+            sol = pb
+        else:
+            lower, upper = sol.lower, sol.upper
+    else:
+        lower, upper = sol.lower, sol.upper
+    return {"value": lower, "lower": lower, "upper": upper, "certified": bool(upper - lower <= eps),
+            "tol": eps, "n_alpha": sol.n_alpha, "seconds": time.perf_counter() - t0, "method": sol.method,
+            "iterations": sol.iterations}
