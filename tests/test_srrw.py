@@ -298,3 +298,43 @@ def test_tvd_decays_like_inverse_sqrt_n():
         tvd = graphs.total_variation(runs.x, mu).mean(axis=0)
         assert np.all(np.diff(tvd) < 0)
         assert np.polyfit(np.log(cps), np.log(tvd), 1)[0] == pytest.approx(-0.5, abs=0.1)
+
+
+# ---------------------------------------------------------------- registered bounds and scenarios
+THEORY_SCENARIOS = ["srrw_alpha_envelope", "srrw_loewner", "srrw_beats_iid", "sa_srrw_regime1_alpha",
+                    "sa_srrw_regime2_alpha", "sa_srrw_regime3_alpha", "sa_srrw_ordering"]
+MC_SCENARIOS = ["srrw_clt", "srrw_tvd", "sa_srrw_clt"]
+
+
+def _verdicts(name, tmp_path):
+    from scenarios.runner import reproduce
+    return reproduce([name], "quick", out_dir=tmp_path, report=False)
+
+
+@pytest.mark.parametrize("name", THEORY_SCENARIOS)
+def test_theory_scenarios_pass_quick(name, tmp_path):
+    rows = _verdicts(name, tmp_path)
+    assert rows and all(r["verdict"] == "PASS" for r in rows), rows
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", MC_SCENARIOS)
+def test_monte_carlo_scenarios_pass_quick(name, tmp_path):
+    rows = _verdicts(name, tmp_path)
+    assert rows and all(r["verdict"] == "PASS" for r in rows), rows
+
+
+def test_broken_covariance_fails_the_clt_check():
+    """A deliberately wrong theory (the a < 1 constant used for a = 1: halves V at alpha = 0) must fail."""
+    from bounds.checkers import check_bound
+    from bounds.doshi2023 import CLT_VARIANCE
+    P, mu = _g8()
+    f = np.arange(8.0)
+    R, n = 300, 3000
+    runs = srrw.sample_srrw(P, mu, 0.0, n, R, seed=4)
+    emp = srrw.estimate_mean(runs.x[:, -1], f).var(ddof=1) * (n + 1.0)
+    allowed = CLT_VARIANCE.evaluate({"R": R, "z": 3.0, "delta": 0.1})
+    right = f @ srrw.asymptotic_covariance(P, mu, 0.0, a=1.0) @ f
+    wrong = f @ srrw.asymptotic_covariance(P, mu, 0.0, a=0.8) @ f
+    assert check_bound([abs(emp / right - 1)] * 2, [allowed] * 2).status == "PASS"
+    assert check_bound([abs(emp / wrong - 1)] * 2, [allowed] * 2).status == "FAIL"
