@@ -15,6 +15,10 @@ Implements, as :class:`bounds.core.Bound` data:
 * ``cai2024.alg1_epochs_dominant``: the same bound without the warm-up term, ``C L D / (sqrt(n) eps)``
   (a pure power of ``n``, for rate checks; ``hides`` records the dropped ``log n``).
 
+* ``cai2024.vr_advantage``: ratio of deterministic Halpern's epochs-to-eps to Algorithm 1's,
+  ``>= c sqrt(n) L_F / L`` in the regime where both bounds are attained (the reviews [V]: "the gain is the
+  factor sqrt(n) L_F / L"); ``c`` unknown; exponent ``+1/2`` in ``n`` at fixed ``L_F / L``.
+
 Provenance: reconstructed (constants unknown).  Deviations: none.
 """
 from __future__ import annotations
@@ -47,4 +51,16 @@ ALG1_EPOCHS_DOMINANT = register_bound(Bound(
     expr=C * L * D / (sp.sqrt(n) * eps), relation="<=", symbols=(n, L, D, eps), constants=(C,),
     hides=(sp.log(n),),
     source=Source(**_SRC, theorem="Thm. (Algorithm 1, cocoercive), dominant term", provenance="reconstructed"),
+))
+
+L_F = sp.Symbol("L_F", positive=True)
+c = sp.Symbol("c", positive=True)
+
+VR_ADVANTAGE = register_bound(Bound(
+    name="cai2024.vr_advantage",
+    quantity="epochs-to-eps of deterministic Halpern (eta = 1/L_F) divided by those of Algorithm 1 (eta = 1/L)",
+    measured_by="algorithms.vr_halpern.vr_halpern",
+    expr=c * sp.sqrt(n) * L_F / L, relation=">=", symbols=(n, L_F, L), constants=(c,),
+    source=Source(**_SRC, theorem="comparison with deterministic Halpern (reviews, spec Sec. 3.4)",
+                  provenance="reconstructed"),
 ))

@@ -18,7 +18,9 @@ Implements, as :class:`bounds.core.Bound` data (``e0 = ||U^0 - U*||_inf``):
 * ``lee2023anchoring.gamma_one_affine``: ``gamma = 1``, consistency operator with a fixed point,
   ``beta_k = 1/(k+1)``: ``||T U^k - U^k||_inf <= 2 d0 / (k+1)``, ``d0 = min_c ||U^0 - U* - c 1||_inf``.
 * ``lee2023anchoring.gamma_one_optimality``: the optimality operator at ``gamma = 1``:
-  ``<= C d0 / (k+1)`` with ``C`` an unknown constant (recalled as 4, [R]; the spec observed 3.28 at worst).
+  ``<= C d0 / k`` (``k >= 1``) with ``C`` an unknown constant (the spec recalls ``4 d0/(k+1)`` [R] and
+  observed ``3.28 d0/(k+1)`` at worst; written with ``1/k``, a pure power, so that rate checks can use
+  its exponent -1).
 
 Provenance: ``derived`` for B_gen, B_ref, the chain lower bound and the affine gamma = 1 rate (closed
 forms, spec Sec. 3.6 [D]); ``reconstructed`` for the gamma = 1 optimality constant.
@@ -82,7 +84,8 @@ GAMMA_ONE_OPTIMALITY = register_bound(Bound(
     name="lee2023anchoring.gamma_one_optimality",
     quantity="Bellman error ||T U^k - U^k||_inf of Anc-VI at gamma = 1, optimality operator with a fixed point",
     measured_by="algorithms.anchored_vi.anchored_value_iteration",
-    expr=C * d0 / (k + 1), relation="<=", symbols=(k, d0), constants=(C,),
+    expr=C * d0 / k, relation="<=", symbols=(k, d0), constants=(C,),
+    conditions=(k >= 1,),
     source=Source(**_SRC, theorem="Sec. 3 (gamma = 1), optimality operator", provenance="reconstructed"),
     notes="C recalled as 4 [R]; only the O(1/k) exponent is checked",
 ))
