@@ -110,7 +110,9 @@ class LinearSDE:
 @dataclass(frozen=True)
 class Diffusion:
     """A general diffusion for Euler-Maruyama: ``drift(t, x, out_d)`` and ``dispersion(t, x, out_dm)`` must
-    be numba ``@njit`` functions writing ``b(t, x)`` and ``sigma(t, x)`` into the preallocated output."""
+    be numba ``@njit`` functions writing ``b(t, x)`` and ``sigma(t, x)`` into the preallocated output.
+    ``drift`` must write every entry; ``dispersion``'s output starts at zero once per path and is reused
+    across steps, so it may skip entries that are always zero (a sparse constant ``sigma``)."""
 
     drift: Callable
     dispersion: Callable
@@ -127,7 +129,7 @@ class Diffusion:
         # One probe call at the origin catches wrong signatures and NaN here instead of in the kernel.
         x = np.zeros(self.d)
         b = np.full(self.d, np.nan)
-        S = np.full((self.d, self.m), np.nan)
+        S = np.zeros((self.d, self.m))  # the kernel's dispersion scratch also starts at zero
         try:
             self.drift(0.0, x, b)
             self.dispersion(0.0, x, S)
