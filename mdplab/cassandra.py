@@ -123,6 +123,10 @@ class _Tokens:
         return u == ":" or (t == "start" and u in ("include", "exclude"))
 
 
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
+
+
 class _Space:
     """One namespace (states, actions or observations)."""
 
@@ -132,7 +136,7 @@ class _Space:
 
     def resolve(self, tok: "_Tokens", wildcard: bool = True) -> slice | int:
         at = tok.i
-        t = tok.next(f"a {self.what} name, index or '*'")
+        t = tok.next(f"{_article(self.what)} {self.what} name, index or '*'")
         if t == "*" and wildcard:
             return slice(None)
         if t in self.index:
@@ -141,7 +145,7 @@ class _Space:
             k = int(t)
             if k < self.n:
                 return k
-        raise tok.error(f"a {self.what} (one of {self._describe()}{', *' if wildcard else ''})", at=at)
+        raise tok.error(f"{_article(self.what)} {self.what} (one of {self._describe()}{', *' if wildcard else ''})", at=at)
 
     def _describe(self) -> str:
         if self.names:
@@ -162,7 +166,7 @@ def _parse_space(tok: _Tokens, what: str) -> _Space:
         at = tok.i
         nm = tok.next("a name")
         if nm == ":" or nm[0].isdigit() or nm in ("*",):
-            raise tok.error(f"a {what} name (names must not start with a digit)", at=at)
+            raise tok.error(f"{_article(what)} {what} name (names must not start with a digit)", at=at)
         if nm in names:
             raise tok.error(f"a new {what} name ({nm!r} is repeated)", at=at)
         names.append(nm)
@@ -253,7 +257,7 @@ def read_cassandra_file(path: str | Path, *, horizon: int | None = None) -> Cass
                 raise tok.error(f"at least one state after 'start {mode}:'")
             mask = chosen if mode == "include" else ~chosen
             if not mask.any():
-                raise tok.error("a 'start exclude:' list that leaves some state")
+                raise tok.error("a 'start exclude:' list that leaves some state", at=tok.i - 1)
             start = mask / mask.sum()
         else:
             tok.expect_colon()
