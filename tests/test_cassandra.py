@@ -152,7 +152,7 @@ GOOD_BODY = "T: * identity\nO: * uniform\n"
     ("discount: 0.9\nactions: 2\nT: * identity\n", 3, "states"),
     ("discount: 2.5\nstates: 2\nactions: 1\n", 1, "discount in [0, 1]"),
     ("discount: 0.9\nvalues: money\nstates: 2\n", 2, "'reward' or 'cost'"),
-    (HEADER + "T: * : 0\n0.5 0.5\nT: * : 1 0.5\nO: * uniform\n", 7, "a number"),
+    (HEADER + "T: * : 0\n0.5 0.5\nT: * : 1 0.5\nO: * uniform\n", 8, "2 probabilities"),
     (HEADER + "T: 0 : 5 : 0 1.0\n" + GOOD_BODY, 5, "a state"),
     (HEADER + "T: jump identity\n", 5, "an action"),
     (HEADER + "T: 0 : 0 : 0 abc\n", 5, "a probability"),
