@@ -37,9 +37,9 @@ Citation convention (checked by ``tests/test_citations.py``): every ``bounds/`` 
 whose ``Source.bibkey`` is a key of ``references.bib``; every public ``algorithms/`` module (not
 ``__init__``, not ``cli``, not ``_private``) declares its source(s) as a module-level ``BIBKEY = "key"``
 or ``BIBKEYS = ("key1", "key2")`` (``__citation__`` is accepted as an alias), or, failing that, names
-them in its docstring as ``[@key]``, on a line ``Bibkey: key``, or as a bibkey-shaped literal in double
-backticks, as in "bibkey ``puterman1994``" (letters, a four-digit year, then letters/digits); at least one key must be named, and every key so named must exist in
-``references.bib``.
+them in its docstring as ``[@key]``, on a line ``Bibkey: key``, or as a bibkey-shaped literal in single or
+double backticks, as in "bibkey ``puterman1994``" (letters, a four-digit year, then letters/digits);
+at least one key must be named, and every key so named must exist in ``references.bib``.
 """
 from __future__ import annotations
 

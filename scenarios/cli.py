@@ -3,8 +3,9 @@
 * ``list [--json]``: every registered scenario with its theorems and their sources.
 * ``reproduce NAME|--all [--quick|--full] [--seeds N] [--workers N] [--scheduler ADDRESS] [--out DIR]
   [--resume] [--json]``: run the cells (:mod:`scenarios.runner`), print the verdict table (or, with
-  ``--json``, a JSON list with one object per checked theorem: ``scenario, theorem, checker, verdict,
-  reason, measured, bound, source``), write ``DIR/report.md`` with figures.  Exit code 1 when any
+  ``--json``, a JSON list with one object per checked theorem: ``scenario, theorem, checker, quantity,
+  verdict, reason, measured, bound, source``; for bound checks ``measured``/``bound`` are the values at
+  the tightest cell, for rate checks the fitted and the claimed slope), write ``DIR/report.md`` with figures.  Exit code 1 when any
   verdict is FAIL, 0 otherwise (INCONCLUSIVE is not a failure of the code, only of the evidence).
 * ``figures [--results DIR] [--out DIR]``: run every ``paper_figs/<name>.py`` script (each has
   ``make(results_dir, out_dir) -> list[Path]``) on the results files in ``DIR``; default output
@@ -52,8 +53,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     rows = reproduce(names, args.size or "quick", n_seeds=args.seeds, out_dir=args.out, resume=args.resume,
                      workers=args.workers, scheduler=args.scheduler, progress=(not args.json) and sys.stderr.isatty())
     if args.json:
-        print(json.dumps([{k: r[k] for k in ("scenario", "theorem", "checker", "verdict", "reason", "measured", "bound",
-                                             "source")} for r in json_rows(rows)]))
+        keys = ("scenario", "theorem", "checker", "quantity", "verdict", "reason", "measured", "bound", "source")
+        print(json.dumps([{k: r[k] for k in keys} for r in json_rows(rows)]))
     else:
         print(verdict_table(rows))
         print(f"\nreport: {Path(args.out) / 'report.md'}")

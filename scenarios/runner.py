@@ -33,8 +33,8 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from bounds.checkers import Verdict, check_bound, check_lower, check_rate
-from bounds.core import Bound, get_bound
+from bounds.checkers import FAIL, INCONCLUSIVE, Verdict, check_bound, check_lower, check_rate
+from bounds.core import Bound, UnknownSymbolError, get_bound
 
 from .registry import SIZES, Check, Scenario, get_scenario
 
@@ -74,7 +74,8 @@ def plan_cells(scenario: Scenario, size: str = "quick", n_seeds: int | None = No
 
 
 def execute_cell(cell_fn: Callable[[dict, int], "float | dict"], params: dict, seed: int) -> dict:
-    """Run one cell (in any process): returns ``{"values": {name: float}, "seconds": float}``.
+    """Run one cell (in any process): returns ``{"values": {name: float}, "seconds": float}``, or
+    ``{"error": "Type: message", "seconds": float}`` when the cell raised.
 
     The cell runs with one numba thread (restored afterwards): the sweep's parallelism is across cells,
     and a ``parallel=True`` kernel on a small model costs milliseconds per launch on a busy machine
@@ -85,12 +86,14 @@ def execute_cell(cell_fn: Callable[[dict, int], "float | dict"], params: dict, s
 
     threads = numba.get_num_threads()
     numba.set_num_threads(1)
+    t0 = time.perf_counter()
     try:
-        t0 = time.perf_counter()
         out = cell_fn(dict(params), int(seed))
-        seconds = time.perf_counter() - t0
+    except Exception as exc:  # reported as the scenario's FAIL, never written to the results file
+        return {"error": f"{type(exc).__name__}: {exc}", "seconds": time.perf_counter() - t0}
     finally:
         numba.set_num_threads(threads)
+    seconds = time.perf_counter() - t0
     values = {"measured": out} if not isinstance(out, dict) else out
     clean = {}
     for k, v in values.items():
@@ -179,7 +182,8 @@ def run_cells(scenarios: Sequence[Scenario], size: str = "quick", *, n_seeds: in
     """Run every cell of ``scenarios`` and return ``{scenario name: records}`` (resumed + new, in grid order).
 
     Without ``resume`` each scenario's results file is started afresh; with it, cells already in the file
-    are skipped.
+    are skipped.  A cell that raises does not stop the sweep: its record holds ``error`` (and is not
+    written to the file, so ``resume`` retries it), and :func:`evaluate_scenario` turns it into FAIL.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -213,6 +217,11 @@ def run_cells(scenarios: Sequence[Scenario], size: str = "quick", *, n_seeds: in
             for cell, result in stream:
                 if cell.key in done:  # a rescheduled duplicate: keep the first
                     continue
+                if "error" in result:  # kept in memory only: resume retries it
+                    done[cell.key] = {"scenario": cell.scenario, "params": cell.params, "seed_index": cell.seed_index,
+                                      "seed": cell.seed, "error": result["error"], "seconds": result["seconds"]}
+                    bar.update(1)
+                    continue
                 rec = _record(cell, by_name[cell.scenario], result)
                 _append(handles[cell.scenario], rec)
                 done[cell.key] = rec
@@ -244,6 +253,10 @@ def run_check(scenario: Scenario, check: Check, records: list[dict]) -> Verdict:
             raise ValueError(f"scenario {scenario.name!r}: a {check.kind!r} check needs a bound with relation "
                              f"{want!r}; {bound.name!r} has {bound.relation!r}")
         measured = np.asarray([r["values"].get(check.measured_key, np.nan) for r in records], dtype=np.float64)
+        unset = [c.name for c in bound.constants]
+        if unset and any(check.bound_key not in r["values"] for r in records):
+            return Verdict(INCONCLUSIVE, f"{bound.name} has unknown constants {unset} and the cells give no bound "
+                                           f"value ({check.bound_key!r}); constants are never fitted")
         b = _bound_values(bound, check, records)
         tol = check.tolerance
         scale = None if tol.scale_key is None else np.asarray([r["values"][tol.scale_key] for r in records])
@@ -269,13 +282,18 @@ def run_check(scenario: Scenario, check: Check, records: list[dict]) -> Verdict:
 
 
 def evaluate_scenario(scenario: Scenario, records: list[dict]) -> list[dict]:
-    """One row per check: ``scenario, theorem, checker, verdict, reason, measured, bound, source, details``."""
+    """One row per check: ``scenario, theorem, checker, quantity`` (the cell output checked), ``verdict,
+    reason, measured, bound, source, details``.  Cells that raised make every check FAIL."""
     rows = []
+    errors = [r for r in records if "error" in r]
     for check in scenario.checks:
-        v = run_check(scenario, check, records)
+        if errors:
+            v = Verdict(FAIL, f"{len(errors)}/{len(records)} cells raised; first: {errors[0]['error']}"[:300])
+        else:
+            v = run_check(scenario, check, records)
         bound = get_bound(check.bound)
         rows.append({"scenario": scenario.name, "theorem": check.bound, "checker": check.kind,
-                     "verdict": v.status, "reason": v.reason, "measured": v.measured, "bound": v.bound,
+                     "quantity": check.measured_key, "verdict": v.status, "reason": v.reason, "measured": v.measured, "bound": v.bound,
                      "source": bound.source.cite(), "details": v.details})
     return rows
 
@@ -340,14 +358,20 @@ def scenario_figure(scenario: Scenario, records: list[dict], rows: list[dict], p
 
     checks = scenario.checks
     fig, axes = plt.subplots(1, len(checks), figsize=(4.6 * len(checks), 3.8), squeeze=False)
+    fig.subplots_adjust(left=0.16 / len(checks), right=1 - 0.03 / len(checks), bottom=0.14, top=0.9,
+                        wspace=0.35)  # fixed margins: tight_layout costs ~1 s a figure
     for ax, check, row in zip(axes[0], checks, rows):
         m = np.asarray([r["values"].get(check.measured_key, np.nan) for r in records], dtype=float)
-        b = _bound_values(get_bound(check.bound), check, records)
+        try:
+            b = _bound_values(get_bound(check.bound), check, records)
+        except UnknownSymbolError:  # unknown constants or per-instance symbols: no bound values to draw
+            b = np.full(m.shape, np.nan)
         if check.kind == "rate":
             x = np.asarray([r["params"][check.rate_parameter] for r in records], dtype=float)
             ax.scatter(x, m, s=10, alpha=0.6, label="measured (per seed)")
             order = np.argsort(x)
-            ax.plot(x[order], b[order], "k.", ms=3, label="bound (per cell)")
+            if np.isfinite(b).any():
+                ax.plot(x[order], b[order], "k.", ms=3, label="bound (per cell)")
             ax.set_yscale("log")
             if check.scale == "loglog":
                 ax.set_xscale("log")
@@ -366,9 +390,8 @@ def scenario_figure(scenario: Scenario, records: list[dict], rows: list[dict], p
             ax.set_ylabel(check.measured_key)
         ax.set_title(f"{check.bound} [{check.kind}]: {row['verdict']}", fontsize=8)
         ax.legend(fontsize=7)
-    fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
 
@@ -377,21 +400,29 @@ def write_report(out_dir: str | os.PathLike, results: dict[str, list[dict]], row
     """``<out>/report.md``: the verdict table, then per scenario its theorems, family, algorithm and figure."""
     out = Path(out_dir)
     lines = ["# mdplab theorem reproduction", "", f"Size: `{size}`. Results files: `<scenario>.jsonl` beside this "
-             "report (one JSON line per cell).", "", "| scenario | theorem | check | verdict | measured | bound | reason |",
-             "|---|---|---|---|---|---|---|"]
+             "report (one JSON line per cell).", "",
+             "| scenario | theorem | check | quantity | verdict | measured | bound | reason |",
+             "|---|---|---|---|---|---|---|---|"]
     fmt = lambda x: "-" if x is None else (f"{x:.4g}" if isinstance(x, float) else str(x))  # noqa: E731
     for r in rows:
-        lines.append(f"| {r['scenario']} | `{r['theorem']}` | {r['checker']} | **{r['verdict']}** | {fmt(r['measured'])} "
+        lines.append(f"| {r['scenario']} | `{r['theorem']}` | {r['checker']} | {r['quantity']} | **{r['verdict']}** "
+                     f"| {fmt(r['measured'])} "
                      f"| {fmt(r['bound'])} | {r['reason']} |")
     for name, records in results.items():
         sc = get_scenario(name)
+        records = [r for r in records if "error" not in r]
         sc_rows = [r for r in rows if r["scenario"] == name]
-        fig = scenario_figure(sc, records, sc_rows, out / "figures" / f"{name}.png")
         lines += ["", f"## {name}", "", sc.description, "", f"- instances: {sc.family}", f"- algorithm: `{sc.algorithm}`",
                   f"- cells: {len(records)}, seconds: {sum(r['seconds'] for r in records):.2f}"]
+        try:
+            fig = scenario_figure(sc, records, sc_rows, out / "figures" / f"{name}.png")
+        except Exception as exc:  # a figure is secondary: report the failure, keep the verdicts
+            fig = None
+            lines.append(f"- figure failed: {type(exc).__name__}: {exc}")
         for b in dict.fromkeys(c.bound for c in sc.checks):
             lines.append(f"- bound: {get_bound(b).describe()}")
-        lines += ["", f"![{name}](figures/{fig.name})"]
+        if fig is not None:
+            lines += ["", f"![{name}](figures/{fig.name})"]
     path = out / "report.md"
     path.write_text("\n".join(lines) + "\n")
     return path

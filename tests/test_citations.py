@@ -12,9 +12,9 @@ from bounds.core import all_bounds
 
 REPO = Path(__file__).resolve().parents[1]
 ATTRIBUTES = ("BIBKEY", "BIBKEYS", "__citation__")
-#: Docstring forms: ``[@key]``, a ``Bibkey: key`` line, or a bibkey-shaped literal in double backticks.
+#: Docstring forms: ``[@key]``, a ``Bibkey: key`` line, or a bibkey-shaped literal in (single or double) backticks.
 DOC_PATTERNS = (re.compile(r"\[@([A-Za-z][\w:-]*)\]"), re.compile(r"(?im)^\s*bibkey:\s*([A-Za-z][\w:-]*)"),
-                re.compile(r"``([a-z]+[0-9]{4}[a-z0-9]*)``"))
+                re.compile(r"(?<!`)`{1,2}([a-z]+[0-9]{4}[a-z0-9]*)`{1,2}(?!`)"))
 
 
 def bib_keys() -> set[str]:
@@ -77,6 +77,7 @@ def test_every_bounds_module_has_the_citation_docstring(path):
     ('"""Doc."""\nBIBKEYS = ("a2020", "b2021x")\n', {"a2020", "b2021x"}),
     ('"""Implements Eq. (3) of ``lee2023anchoring``; see [@cai2024].\n\nBibkey: doshi2023\n"""\n',
      {"lee2023anchoring", "cai2024", "doshi2023"}),
+    ('"""Source: Zhou et al. (`zhou2023lmdp`)."""\n', {"zhou2023lmdp"}),
     ('"""No citation, ``not_a_key`` and ``v_k``."""\n', set()),
 ])
 def test_cited_keys_finds_the_declared_forms(tmp_path, source, expected):

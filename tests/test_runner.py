@@ -156,6 +156,15 @@ def test_dask_worker_killed_mid_sweep_loses_and_duplicates_nothing(tmp_path, das
     assert strip(recs) == strip(expected) == strip(res)
 
 
+def test_a_cell_that_raises_makes_the_scenario_fail_and_is_not_written(tmp_path):
+    sc = synthetic(cell=failing_cell)
+    res = run_cells([sc], out_dir=tmp_path)[sc.name]
+    assert all("AssertionError" in r["error"] for r in res)
+    assert read_results(results_path(tmp_path, sc.name)) == []
+    rows = evaluate_scenario(sc, res)
+    assert [r["verdict"] for r in rows] == ["FAIL"] and "12/12 cells raised" in rows[0]["reason"]
+
+
 def test_verdicts_table_and_rate_check_from_sympy(tmp_path):
     from scenarios.registry import get_scenario
 
@@ -173,7 +182,7 @@ def test_reproduce_quick_json_end_to_end(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert code == 0
     assert out == [{"scenario": "pi_monotone", "theorem": "puterman1994.pi_monotone", "checker": "lower",
-                    "verdict": "PASS", "reason": out[0]["reason"], "measured": 0.0, "bound": 0.0,
+                    "quantity": "measured", "verdict": "PASS", "reason": out[0]["reason"], "measured": 0.0, "bound": 0.0,
                     "source": "puterman1994, Prop. 6.4.1 [reconstructed]"}]
     assert (tmp_path / "report.md").exists() and (tmp_path / "figures" / "pi_monotone.png").exists()
     assert len(read_results(results_path(tmp_path, "pi_monotone"))) == 20
