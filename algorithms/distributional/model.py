@@ -74,7 +74,7 @@ class JointKernel:
         """The core model with the expected reward (for risk-neutral cross-checks)."""
         import scipy.sparse as sp
 
-        P = sp.csr_matrix((self.data, self.indices, self.indptr), shape=(self.n_states * self.n_actions, self.n_states))
+        P = sp.csr_matrix((self.data.copy(), self.indices.copy(), self.indptr.copy()), shape=(self.n_states * self.n_actions, self.n_states))
         return MDP(P, self.mean_reward(), discount=discount, horizon=horizon)
 
 

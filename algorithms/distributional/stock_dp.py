@@ -47,6 +47,12 @@ from .representations import CategoricalSupport, FiniteDistribution
 
 #: Absolute tolerance under which two actions' scores count as tied (lowest index wins).
 TIE_TOL = 1e-10
+#: Tables with fewer (state, stock, atom) cells than this use the one-thread kernel (thread start-up dominates).
+PARALLEL_MIN_CELLS = 200_000
+
+
+def _backup(eta_next: np.ndarray):
+    return _k.stock_backup_csr if eta_next.size >= PARALLEL_MIN_CELLS else _k.stock_backup_csr_serial
 
 
 @dataclass(frozen=True)
@@ -207,7 +213,7 @@ def stock_backward_induction(kernel: JointKernel, horizon: int, utility: Expecte
     params = utility.params_array
     dummy = np.zeros((S, nc), dtype=np.int64)
     for t in range(horizon - 1, -1, -1):  # Sec. 2.4: backward over stages
-        _k.stock_backup_csr(ip, ix, d, r, A, gamma, grid.lo, grid.step, support.z0, support.dz,
+        _backup(eta_next)(ip, ix, d, r, A, gamma, grid.lo, grid.step, support.z0, support.dz,
                             eta_next, tail_law[0, t + 1], tail_law[1, t + 1], utility.code, params,
                             dummy, _k.MODE_GREEDY, TIE_TOL, eta, value[t], policy[t])
         eta_next, eta = eta, eta_next
@@ -445,8 +451,8 @@ def distributional_value_iteration(kernel: JointKernel, gamma: float, utility: E
     for k in range(n_iter):
         val = np.empty((S, grid.n))
         pol = np.empty((S, grid.n), dtype=np.int64)
-        _k.stock_backup_csr(ip, ix, d, r, A, gamma, grid.lo, grid.step, support.z0, support.dz, eta, tails[0], tails[1],
-                            utility.code, params, dummy, _k.MODE_GREEDY, TIE_TOL, out, val, pol)
+        _backup(eta)(ip, ix, d, r, A, gamma, grid.lo, grid.step, support.z0, support.dz, eta, tails[0], tails[1],
+                     utility.code, params, dummy, _k.MODE_GREEDY, TIE_TOL, out, val, pol)
         eta, out = out, eta
         values.append(val)
         policies.append(pol)
@@ -473,8 +479,8 @@ def evaluate_stock_policy(kernel: JointKernel, gamma: float, utility: ExpectedUt
     pol_out = np.empty((S, grid.n), dtype=np.int64)
     cap = int(math.ceil(math.log(1e-17) / math.log(gamma))) + 10
     for _ in range(cap):
-        _k.stock_backup_csr(ip, ix, d, r, A, gamma, grid.lo, grid.step, support.z0, support.dz, eta, tails[0], tails[1],
-                            utility.code, utility.params_array, policy, _k.MODE_EVALUATE, TIE_TOL, out, new, pol_out)
+        _backup(eta)(ip, ix, d, r, A, gamma, grid.lo, grid.step, support.z0, support.dz, eta, tails[0], tails[1],
+                     utility.code, utility.params_array, policy, _k.MODE_EVALUATE, TIE_TOL, out, new, pol_out)
         eta, out = out, eta
         done = np.max(np.abs(new - val)) <= tol * (1 - gamma) / gamma
         val, new = new.copy(), val
@@ -503,8 +509,8 @@ def distributional_policy_iteration(kernel: JointKernel, gamma: float, utility: 
         out = np.empty_like(eta)
         v2 = np.empty((S, grid.n))
         new = np.empty((S, grid.n), dtype=np.int64)
-        _k.stock_backup_csr(ip, ix, d, r, A, gamma, grid.lo, grid.step, support.z0, support.dz, eta, tails[0], tails[1],
-                            utility.code, utility.params_array, pi, _k.MODE_IMPROVE, TIE_TOL, out, v2, new)
+        _backup(eta)(ip, ix, d, r, A, gamma, grid.lo, grid.step, support.z0, support.dz, eta, tails[0], tails[1],
+                     utility.code, utility.params_array, pi, _k.MODE_IMPROVE, TIE_TOL, out, v2, new)
         if np.array_equal(new, pi):
             break
         pi = new

@@ -110,11 +110,11 @@ def categorical_evaluation_csr(indptr, indices, data, reward, n_actions, gamma, 
                     project_add(x0 + gamma * dz * i, w, z0, dz, m, out)
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def categorical_evaluation_dense(P, R, gamma, pi, z0, dz, eta, eta_out):
     """``eta_out = Pi_C T^pi eta`` for a deterministic ``pi (S,)`` on dense ``P (S, A, S)``, ``R (S, A)``."""
     S, m = eta.shape
-    for s in prange(S):
+    for s in range(S):
         out = eta_out[s]
         for i in range(m):
             out[i] = 0.0
@@ -130,7 +130,7 @@ def categorical_evaluation_dense(P, R, gamma, pi, z0, dz, eta, eta_out):
                     project_add(x0 + gamma * dz * i, w, z0, dz, m, out)
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def categorical_mean_greedy_csr(indptr, indices, data, reward, n_actions, gamma, sign, z0, dz, eta,
                                 mean_work, eta_out, pi_out):
     """Greedy step for the objective ``sign * mean`` (no stock), then ``eta_out = Pi_C T^pi eta``.
@@ -138,12 +138,12 @@ def categorical_mean_greedy_csr(indptr, indices, data, reward, n_actions, gamma,
     Ties go to the lowest action index.  ``mean_work (S,)`` is scratch space.
     """
     S, m = eta.shape
-    for s in prange(S):
+    for s in range(S):
         acc = 0.0
         for i in range(m):
             acc += eta[s, i] * (z0 + i * dz)
         mean_work[s] = acc
-    for s in prange(S):
+    for s in range(S):
         best = -np.inf
         arg = 0
         for a in range(n_actions):
@@ -152,7 +152,7 @@ def categorical_mean_greedy_csr(indptr, indices, data, reward, n_actions, gamma,
             for k in range(indptr[row], indptr[row + 1]):
                 q += data[k] * (reward[k] + gamma * mean_work[indices[k]])
             q *= sign
-            if q > best + 1e-12 * (1.0 + abs(best)):
+            if a == 0 or q > best + 1e-12 * (1.0 + abs(best)):
                 best = q
                 arg = a
         pi_out[s] = arg
@@ -253,6 +253,40 @@ def stock_lookahead_project(indptr, indices, data, reward, row, gamma, c, c_lo, 
                 project_add(x0 + gamma * dz * i, p * e, z0, dz, m, out)
 
 
+@njit(cache=True)
+def stock_backup_state(indptr, indices, data, reward, n_actions, gamma, c_lo, dc, z0, dz,
+                       eta_next, tail_lo, tail_hi, code, params, pi_in, mode, tie_tol,
+                       eta_out, value_out, pi_out, s):
+    """The backup of :func:`stock_backup_csr` at every stock of one state ``s``."""
+    nc = eta_out.shape[1]
+    for j in range(nc):
+        c = c_lo + j * dc
+        if mode == 1:
+            arg = pi_in[s, j]
+            best = stock_lookahead_score(indptr, indices, data, reward, s * n_actions + arg, gamma, c,
+                                         c_lo, dc, z0, dz, eta_next, tail_lo, tail_hi, code, params)
+        else:
+            best = -np.inf
+            arg = 0
+            for a in range(n_actions):
+                sc = stock_lookahead_score(indptr, indices, data, reward, s * n_actions + a, gamma, c,
+                                           c_lo, dc, z0, dz, eta_next, tail_lo, tail_hi, code, params)
+                if sc > best + tie_tol:
+                    best = sc
+                    arg = a
+            if mode == 2:
+                cur = pi_in[s, j]
+                sc = stock_lookahead_score(indptr, indices, data, reward, s * n_actions + cur, gamma, c,
+                                           c_lo, dc, z0, dz, eta_next, tail_lo, tail_hi, code, params)
+                if sc >= best - tie_tol:
+                    best = sc
+                    arg = cur
+        value_out[s, j] = best
+        pi_out[s, j] = arg
+        stock_lookahead_project(indptr, indices, data, reward, s * n_actions + arg, gamma, c, c_lo, dc,
+                                z0, dz, eta_next, tail_lo, tail_hi, eta_out[s, j])
+
+
 @njit(parallel=True, cache=True)
 def stock_backup_csr(indptr, indices, data, reward, n_actions, gamma, c_lo, dc, z0, dz,
                      eta_next, tail_lo, tail_hi, code, params, pi_in, mode, tie_tol,
@@ -264,41 +298,26 @@ def stock_backup_csr(indptr, indices, data, reward, n_actions, gamma, c_lo, dc, 
     best (policy improvement).  Writes ``value_out[s, j] = E f(c_j + Z)`` of the chosen action's
     unprojected look-ahead ``Z``, ``pi_out`` and ``eta_out[s, j] = Pi_C Z``.
     """
-    S, nc, m = eta_out.shape
-    for s in prange(S):
-        for j in range(nc):
-            c = c_lo + j * dc
-            if mode == 1:
-                arg = pi_in[s, j]
-                best = stock_lookahead_score(indptr, indices, data, reward, s * n_actions + arg, gamma, c,
-                                             c_lo, dc, z0, dz, eta_next, tail_lo, tail_hi, code, params)
-            else:
-                best = -np.inf
-                arg = 0
-                for a in range(n_actions):
-                    sc = stock_lookahead_score(indptr, indices, data, reward, s * n_actions + a, gamma, c,
-                                               c_lo, dc, z0, dz, eta_next, tail_lo, tail_hi, code, params)
-                    if sc > best + tie_tol:
-                        best = sc
-                        arg = a
-                if mode == 2:
-                    cur = pi_in[s, j]
-                    sc = stock_lookahead_score(indptr, indices, data, reward, s * n_actions + cur, gamma, c,
-                                               c_lo, dc, z0, dz, eta_next, tail_lo, tail_hi, code, params)
-                    if sc >= best - tie_tol:
-                        best = sc
-                        arg = cur
-            value_out[s, j] = best
-            pi_out[s, j] = arg
-            stock_lookahead_project(indptr, indices, data, reward, s * n_actions + arg, gamma, c, c_lo, dc,
-                                    z0, dz, eta_next, tail_lo, tail_hi, eta_out[s, j])
+    for s in prange(eta_out.shape[0]):
+        stock_backup_state(indptr, indices, data, reward, n_actions, gamma, c_lo, dc, z0, dz, eta_next, tail_lo,
+                           tail_hi, code, params, pi_in, mode, tie_tol, eta_out, value_out, pi_out, s)
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
+def stock_backup_csr_serial(indptr, indices, data, reward, n_actions, gamma, c_lo, dc, z0, dz,
+                            eta_next, tail_lo, tail_hi, code, params, pi_in, mode, tie_tol,
+                            eta_out, value_out, pi_out):
+    """:func:`stock_backup_csr` on one thread (small tables, where thread start-up dominates)."""
+    for s in range(eta_out.shape[0]):
+        stock_backup_state(indptr, indices, data, reward, n_actions, gamma, c_lo, dc, z0, dz, eta_next, tail_lo,
+                           tail_hi, code, params, pi_in, mode, tie_tol, eta_out, value_out, pi_out, s)
+
+
+@njit(cache=True)
 def expected_utility_table(eta, c_lo, dc, z0, dz, code, params, out):
     """``out[s, j] = sum_i eta[s, j, i] f(c_j + z_i)``, i.e. ``F_K(eta)`` on the grid."""
     S, nc, m = eta.shape
-    for s in prange(S):
+    for s in range(S):
         for j in range(nc):
             c = c_lo + j * dc
             acc = 0.0
