@@ -12,12 +12,13 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def project_alpha(P, O, alpha, gamma, g):
+    # serial: called once per exact backup on small arrays, where thread start-up would dominate
     S, A, _ = P.shape
     nO = O.shape[2]
     K = alpha.shape[0]
-    for a in prange(A):
+    for a in range(A):
         for o in range(nO):
             for k in range(K):
                 for s in range(S):
