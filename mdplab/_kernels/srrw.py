@@ -11,6 +11,11 @@ so one step touches one coordinate (``y_X += gamma / s``) instead of all N: the 
 invariant in ``x`` so ``y`` alone drives the walk, and ``x_n = y / sum(y)``. ``y`` is rescaled by
 ``s`` whenever the increment exceeds 1e150 (coordinates floored at 1e-300, never 0).
 
+Speed: the repellence factors are cached linearly, ``rep[j] = exp(-alpha (log y_j - log mu_j) - ref)``,
+and only the visited node's factor changes per step (one ``exp`` per step instead of one per
+neighbour); a row whose weight sum leaves [1e-250, 1e250] is redone in log space, and all factors are
+recomputed (re-anchoring ``ref``) after a rescale of ``y`` or when the visited one leaves [e^-230, e^230].
+
 Runs are independent: run ``r`` reseeds numba's generator with ``seeds[r]`` and runs entirely in
 one thread, so results do not depend on the thread count. Walk kinds: 0 = SRRW on the support of
 ``P`` (``alpha = 0`` is the base chain), 1 = non-backtracking walk on the graph, 2 = i.i.d. from mu.
@@ -54,7 +59,44 @@ def _srrw_next(i, indptr, indices, logP, log_mu, alpha, logy, wbuf):
     return indices[end - 1]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
+def _srrw_next_cached(i, indptr, indices, Plin, rep, logP, log_mu, alpha, logy, wbuf):
+    """Same draw as :func:`_srrw_next`, from cached linear weights ``rep[j] = exp(-alpha (log y_j -
+    log mu_j) - ref)``; falls back to the log-space computation when the row sum leaves [1e-250, 1e250]
+    (extreme alpha or very uneven x). Exactly one uniform is consumed on either path."""
+    start = indptr[i]
+    end = indptr[i + 1]
+    total = 0.0
+    for k in range(start, end):
+        w = Plin[k] * rep[indices[k]]
+        wbuf[k - start] = w
+        total += w
+    if not (total > 1e-250 and total < 1e250):
+        return _srrw_next(i, indptr, indices, logP, log_mu, alpha, logy, wbuf)
+    u = np.random.random() * total
+    acc = 0.0
+    for k in range(end - start):
+        acc += wbuf[k]
+        if u < acc:
+            return indices[start + k]
+    return indices[end - 1]
+
+
+@njit(cache=True, inline="always")
+def _refresh_weights(X, alpha, logy, log_mu, rep, ref, rescaled):
+    """Update the cached weight of the node just visited; re-anchor ``ref`` on it and recompute all
+    weights (O(N), rare) after a rescale of ``y`` or when its weight leaves [e^-230, e^230]."""
+    v = -alpha * (logy[X] - log_mu[X])
+    if rescaled or v - ref < -230.0 or v - ref > 230.0:
+        ref = v
+        for j in range(rep.shape[0]):
+            rep[j] = np.exp(-alpha * (logy[j] - log_mu[j]) - ref)
+    else:
+        rep[X] = np.exp(v - ref)
+    return ref
+
+
+@njit(cache=True, inline="always")
 def _nbrw_next(i, prev, adj_indptr, adj_indices):
     start = adj_indptr[i]
     d = adj_indptr[i + 1] - start
@@ -74,14 +116,22 @@ def _nbrw_next(i, prev, adj_indptr, adj_indices):
 
 
 @njit(cache=True)
-def _next_node(kind, i, prev, indptr, indices, logP, log_mu, alpha, logy, wbuf,
-               adj_indptr, adj_indices, cum_mu):
-    if kind == 0:
-        return _srrw_next(i, indptr, indices, logP, log_mu, alpha, logy, wbuf)
+def _other_next(kind, i, prev, adj_indptr, adj_indices, cum_mu):
+    """Baseline walks: 1 = non-backtracking walk on the graph, 2 = i.i.d. draw from mu."""
     if kind == 1:
         return _nbrw_next(i, prev, adj_indptr, adj_indices)
     j = np.searchsorted(cum_mu, np.random.random() * cum_mu[-1], side="right")
     return min(j, cum_mu.shape[0] - 1)
+
+
+@njit(cache=True)
+def _record_x(r, t, count, checkpoints, y, sum_y, x_out):
+    """Write ``x = y / sum(y)`` to every checkpoint slot equal to ``count``; return the next slot."""
+    while t < checkpoints.shape[0] and checkpoints[t] == count:
+        for j in range(y.shape[0]):
+            x_out[r, t, j] = y[j] / sum_y
+        t += 1
+    return t
 
 
 @njit(cache=True)
@@ -94,7 +144,7 @@ def _init_measure(x0, y, logy):
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _measure_step(X, gamma, y, logy, inv_s, sum_y):
     """One empirical-measure update in scaled form; returns the new ``(1/s, sum_y)``."""
     inv_s /= 1.0 - gamma
@@ -116,12 +166,51 @@ def _measure_step(X, gamma, y, logy, inv_s, sum_y):
     return inv_s, sum_y
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _step_size(n, a):
     """``(n + 2)^{-a}``: the step ``gamma_{n+1}`` used after the (n+1)-th move."""
     if a == 1.0:
         return 1.0 / (n + 2.0)
     return np.exp(-a * np.log(n + 2.0))
+
+
+@njit(cache=True)
+def _walk_one(r, kind, indptr, indices, Plin, logP, log_mu, alpha, adj_indptr, adj_indices, cum_mu,
+              a, X0, x0, n_steps, checkpoints, seed, maxdeg, x_out, X_out):
+    """Run ``r`` of :func:`walk_runs` (a plain function: compiles better than a parfor body)."""
+    N = x0.shape[0]
+    T = checkpoints.shape[0]
+    np.random.seed(seed)
+    y = np.empty(N)
+    logy = np.empty(N)
+    wbuf = np.empty(maxdeg)
+    sum_y = _init_measure(x0, y, logy)
+    inv_s = 1.0
+    rep = np.empty(N)
+    ref = _refresh_weights(0, alpha, logy, log_mu, rep, 0.0, True)
+    X = X0[r]
+    prev = -1
+    t = 0
+    if T > 0 and checkpoints[0] == 0:
+        t = _record_x(r, t, 0, checkpoints, y, sum_y, x_out)
+    # The walk kind is branched on outside the step loop (one loop per kind): a per-step dispatch
+    # halved the speed of the SRRW loop.
+    if kind == 0:
+        for n in range(n_steps):
+            X = _srrw_next_cached(X, indptr, indices, Plin, rep, logP, log_mu, alpha, logy, wbuf)
+            inv_s, sum_y = _measure_step(X, _step_size(n, a), y, logy, inv_s, sum_y)  # gamma_{n+1}
+            ref = _refresh_weights(X, alpha, logy, log_mu, rep, ref, inv_s == 1.0)
+            if t < T and checkpoints[t] == n + 1:
+                t = _record_x(r, t, n + 1, checkpoints, y, sum_y, x_out)
+    else:
+        for n in range(n_steps):
+            nxt = _other_next(kind, X, prev, adj_indptr, adj_indices, cum_mu)
+            prev = X
+            X = nxt
+            inv_s, sum_y = _measure_step(X, _step_size(n, a), y, logy, inv_s, sum_y)
+            if t < T and checkpoints[t] == n + 1:
+                t = _record_x(r, t, n + 1, checkpoints, y, sum_y, x_out)
+    X_out[r] = X
 
 
 @njit(parallel=True, cache=True)
@@ -131,36 +220,13 @@ def walk_runs(kind, indptr, indices, logP, log_mu, alpha, adj_indptr, adj_indice
     (sorted, 0 allowed) to ``x_out[r, t, :]`` and the final node to ``X_out[r]``."""
     R = X0.shape[0]
     N = x0.shape[0]
-    T = checkpoints.shape[0]
     maxdeg = 1
     for i in range(N):
         maxdeg = max(maxdeg, indptr[i + 1] - indptr[i])
+    Plin = np.exp(logP)
     for r in prange(R):
-        np.random.seed(seeds[r])
-        y = np.empty(N)
-        logy = np.empty(N)
-        wbuf = np.empty(maxdeg)
-        sum_y = _init_measure(x0, y, logy)
-        inv_s = 1.0
-        X = X0[r]
-        prev = -1
-        t = 0
-        while t < T and checkpoints[t] == 0:
-            for j in range(N):
-                x_out[r, t, j] = y[j] / sum_y
-            t += 1
-        for n in range(n_steps):
-            nxt = _next_node(kind, X, prev, indptr, indices, logP, log_mu, alpha, logy, wbuf,
-                             adj_indptr, adj_indices, cum_mu)
-            prev = X
-            X = nxt
-            gamma = _step_size(n, a)  # gamma_{n+1} = (n+2)^{-a}
-            inv_s, sum_y = _measure_step(X, gamma, y, logy, inv_s, sum_y)
-            while t < T and checkpoints[t] == n + 1:
-                for j in range(N):
-                    x_out[r, t, j] = y[j] / sum_y
-                t += 1
-        X_out[r] = X
+        _walk_one(r, kind, indptr, indices, Plin, logP, log_mu, alpha, adj_indptr, adj_indices, cum_mu,
+                  a, X0, x0, n_steps, checkpoints, seeds[r], maxdeg, x_out, X_out)
 
 
 @njit(cache=True)
@@ -202,6 +268,52 @@ def _token_update(problem, theta, X, beta, g, M, feats, labels, kappa, weights, 
             theta[k] *= scale
 
 
+@njit(cache=True)
+def _sa_one(r, kind, indptr, indices, Plin, logP, log_mu, alpha, adj_indptr, adj_indices, cum_mu,
+            a, b, X0, x0, theta0, n_steps, checkpoints, seed, maxdeg,
+            problem, g, M, feats, labels, kappa, weights, radius, theta_out, x_out):
+    """Run ``r`` of :func:`sa_walk_runs`."""
+    N = x0.shape[0]
+    d = theta0.shape[0]
+    T = checkpoints.shape[0]
+    np.random.seed(seed)
+    y = np.empty(N)
+    logy = np.empty(N)
+    wbuf = np.empty(maxdeg)
+    hbuf = np.empty(d)
+    theta = theta0.copy()
+    sum_y = _init_measure(x0, y, logy)
+    inv_s = 1.0
+    rep = np.empty(N)
+    ref = _refresh_weights(0, alpha, logy, log_mu, rep, 0.0, True)
+    X = X0[r]
+    prev = -1
+    t = 0
+    while t < T and checkpoints[t] == 0:
+        for k in range(d):
+            theta_out[r, t, k] = theta[k]
+        t += 1
+    for n in range(n_steps):
+        if kind == 0:
+            X = _srrw_next_cached(X, indptr, indices, Plin, rep, logP, log_mu, alpha, logy, wbuf)
+        else:
+            nxt = _other_next(kind, X, prev, adj_indptr, adj_indices, cum_mu)
+            prev = X
+            X = nxt
+        gamma = _step_size(n, a)  # gamma_{n+1}
+        beta = _step_size(n, b)   # beta_{n+1}
+        inv_s, sum_y = _measure_step(X, gamma, y, logy, inv_s, sum_y)
+        if kind == 0:
+            ref = _refresh_weights(X, alpha, logy, log_mu, rep, ref, inv_s == 1.0)
+        _token_update(problem, theta, X, beta, g, M, feats, labels, kappa, weights, hbuf, radius)
+        while t < T and checkpoints[t] == n + 1:
+            for k in range(d):
+                theta_out[r, t, k] = theta[k]
+            t += 1
+    for j in range(N):
+        x_out[r, j] = y[j] / sum_y
+
+
 @njit(parallel=True, cache=True)
 def sa_walk_runs(kind, indptr, indices, logP, log_mu, alpha, adj_indptr, adj_indices, cum_mu,
                  a, b, X0, x0, theta0, n_steps, checkpoints, seeds,
@@ -211,39 +323,11 @@ def sa_walk_runs(kind, indptr, indices, logP, log_mu, alpha, adj_indptr, adj_ind
     ``checkpoints`` to ``theta_out[r, t, :]`` and the final ``x`` to ``x_out[r, :]``."""
     R = X0.shape[0]
     N = x0.shape[0]
-    d = theta0.shape[0]
-    T = checkpoints.shape[0]
     maxdeg = 1
     for i in range(N):
         maxdeg = max(maxdeg, indptr[i + 1] - indptr[i])
+    Plin = np.exp(logP)
     for r in prange(R):
-        np.random.seed(seeds[r])
-        y = np.empty(N)
-        logy = np.empty(N)
-        wbuf = np.empty(maxdeg)
-        hbuf = np.empty(d)
-        theta = theta0.copy()
-        sum_y = _init_measure(x0, y, logy)
-        inv_s = 1.0
-        X = X0[r]
-        prev = -1
-        t = 0
-        while t < T and checkpoints[t] == 0:
-            for k in range(d):
-                theta_out[r, t, k] = theta[k]
-            t += 1
-        for n in range(n_steps):
-            nxt = _next_node(kind, X, prev, indptr, indices, logP, log_mu, alpha, logy, wbuf,
-                             adj_indptr, adj_indices, cum_mu)
-            prev = X
-            X = nxt
-            gamma = _step_size(n, a)  # gamma_{n+1}
-            beta = _step_size(n, b)   # beta_{n+1}
-            inv_s, sum_y = _measure_step(X, gamma, y, logy, inv_s, sum_y)
-            _token_update(problem, theta, X, beta, g, M, feats, labels, kappa, weights, hbuf, radius)
-            while t < T and checkpoints[t] == n + 1:
-                for k in range(d):
-                    theta_out[r, t, k] = theta[k]
-                t += 1
-        for j in range(N):
-            x_out[r, j] = y[j] / sum_y
+        _sa_one(r, kind, indptr, indices, Plin, logP, log_mu, alpha, adj_indptr, adj_indices, cum_mu,
+                a, b, X0, x0, theta0, n_steps, checkpoints, seeds[r], maxdeg,
+                problem, g, M, feats, labels, kappa, weights, radius, theta_out, x_out)
