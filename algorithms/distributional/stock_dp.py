@@ -287,6 +287,17 @@ class Episodes:
         return self.rewards.sum(axis=1) if self.rewards.size else np.zeros(self.rewards.shape[0])
 
 
+def _stock_actions(sol: FiniteHorizonStockSolution, t: int, s: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Vectorised :func:`stock_action` (same rule: nearest grid point on the grid, tail policy beyond)."""
+    g = sol.grid
+    j = np.clip(np.rint((c - g.lo) / g.step).astype(np.int64), 0, g.n - 1)
+    a = sol.policy[t, s, j]
+    below, above = c < g.lo - 1e-9 * g.step, c > g.hi + 1e-9 * g.step
+    a[below] = sol.tail_policy[0, t, s[below]]
+    a[above] = sol.tail_policy[1, t, s[above]]
+    return a
+
+
 def sample_outcomes(kernel: JointKernel, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One outcome entry index per row ``s*A + a`` (vectorised inverse-CDF sampling)."""
     cum = np.cumsum(kernel.data)
@@ -307,7 +318,7 @@ def sample_episodes(sol: FiniteHorizonStockSolution, s0: int, c0: float, n: int,
     rewards = np.zeros((n, H))
     states[:, 0], stocks[:, 0] = s0, c0
     for t in range(H):
-        a = np.array([stock_action(sol, t, int(s), float(c)) for s, c in zip(states[:, t], stocks[:, t])], dtype=np.int64)
+        a = _stock_actions(sol, t, states[:, t], stocks[:, t])
         e = sample_outcomes(k, states[:, t] * A + a, rng)
         actions[:, t], rewards[:, t] = a, k.reward[e]
         states[:, t + 1] = k.indices[e]

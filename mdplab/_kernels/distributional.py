@@ -92,42 +92,58 @@ def categorical_projection(atoms, weights, z0, dz, out):
 
 
 @njit(parallel=True, cache=True)
-def categorical_evaluation_csr(indptr, indices, data, reward, n_actions, gamma, pi, z0, dz, eta, eta_out):
-    """``eta_out = Pi_C T^pi eta`` for a deterministic ``pi (S,)``; one sweep."""
+def categorical_evaluation_csr(indptr, indices, data, reward, n_actions, gamma, pi, z0, dz, eta, work, eta_out):
+    """``eta_out = Pi_C T^pi eta`` for a deterministic ``pi (S,)``; one sweep.
+
+    Consecutive outcomes of a row with the same reward are mixed first and pushed forward and projected
+    once (``Pi_C`` and ``b_{r,gamma}`` are linear in the law); ``work (S, m)`` is scratch space.
+    """
     S, m = eta.shape
     for s in prange(S):
         out = eta_out[s]
+        mix = work[s]
         for i in range(m):
             out[i] = 0.0
         row = s * n_actions + pi[s]
-        for k in range(indptr[row], indptr[row + 1]):
-            p = data[k]
-            sn = indices[k]
-            x0 = reward[k] + gamma * z0
+        k = indptr[row]
+        end = indptr[row + 1]
+        while k < end:
+            r = reward[k]
             for i in range(m):
-                w = p * eta[sn, i]
-                if w != 0.0:
-                    project_add(x0 + gamma * dz * i, w, z0, dz, m, out)
+                mix[i] = 0.0
+            while k < end and reward[k] == r:
+                p = data[k]
+                sn = indices[k]
+                for i in range(m):
+                    mix[i] += p * eta[sn, i]
+                k += 1
+            x0 = r + gamma * z0
+            for i in range(m):
+                if mix[i] != 0.0:
+                    project_add(x0 + gamma * dz * i, mix[i], z0, dz, m, out)
 
 
 @njit(cache=True)
-def categorical_evaluation_dense(P, R, gamma, pi, z0, dz, eta, eta_out):
-    """``eta_out = Pi_C T^pi eta`` for a deterministic ``pi (S,)`` on dense ``P (S, A, S)``, ``R (S, A)``."""
+def categorical_evaluation_dense(P, R, gamma, pi, z0, dz, eta, work, eta_out):
+    """``eta_out = Pi_C T^pi eta`` for a deterministic ``pi (S,)`` on dense ``P (S, A, S)``, ``R (S, A)``
+    (the successors share the reward ``R[s, a]``: mix, then push forward and project once)."""
     S, m = eta.shape
     for s in range(S):
         out = eta_out[s]
+        mix = work[s]
         for i in range(m):
             out[i] = 0.0
+            mix[i] = 0.0
         a = pi[s]
-        x0 = R[s, a] + gamma * z0
         for sn in range(S):
             p = P[s, a, sn]
-            if p == 0.0:
-                continue
-            for i in range(m):
-                w = p * eta[sn, i]
-                if w != 0.0:
-                    project_add(x0 + gamma * dz * i, w, z0, dz, m, out)
+            if p != 0.0:
+                for i in range(m):
+                    mix[i] += p * eta[sn, i]
+        x0 = R[s, a] + gamma * z0
+        for i in range(m):
+            if mix[i] != 0.0:
+                project_add(x0 + gamma * dz * i, mix[i], z0, dz, m, out)
 
 
 @njit(cache=True)
