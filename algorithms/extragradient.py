@@ -19,7 +19,9 @@ Implements
       ``z_{1/2} = J(z_bar - tau F(w))``, ``z^+ = J(z_bar - tau [F(w) + F_hat_j(z_{1/2}) - F_hat_j(w)])``,
       ``w <- z^+`` with probability ``p`` (full refresh, ``n`` calls) (Eq. (VR-EG)).
 
-Defaults: ``eta = 1/L_F`` for EG ([D] bound needs ``eta <= 1/L_F``), ``eta = 1/(8 L_F)`` for EAG (theory
+Defaults: ``eta = 0.5/L_F`` for EG (the [D] gap bound needs ``eta <= 1/L_F``; at exactly ``1/L_F`` the
+top eigendirection of a symmetric ``F`` is a neutral direction of EG, multiplier ``1 - eta L + (eta L)^2 = 1``,
+so the last iterate stalls; the spec's runs use ``0.5/L_F``), ``eta = 1/(8 L_F)`` for EAG (theory
 constant [R]), ``p = 1/n``, ``alpha = 1 - p``, ``tau = c_tau sqrt(p)/L`` with ``c_tau = 0.99`` [R].
 Deviations: the projection steps in EAG for constrained problems follow the official scripts [V], not the
 unconstrained paper statement.
@@ -49,7 +51,7 @@ def extragradient(op: FiniteSumOperator, u0: np.ndarray | None = None, *, eta: f
     """Korpelevich's extragradient with projections; last iterate monitored, midpoint average in
     ``info["average"]``; ``info["iterations"]`` = T."""
     z0 = as_start(op, u0)
-    eta = _positive("eta", 1.0 / op.lipschitz_full if eta is None else eta)
+    eta = _positive("eta", 0.5 / op.lipschitz_full if eta is None else eta)
     rec = TraceRecorder(op, tol=tol, max_epochs=max_epochs, record_every=record_every,
                         max_iter=max_iter)
     z, k = z0.copy(), 0

@@ -132,10 +132,11 @@ register_scenario(Scenario(
 
 
 def hard_chain(n: int, gamma: float) -> MDP:
-    """Spec Sec. 3.6 [D]: s_1 -> ... -> s_n (absorbing), reward 1 at s_{n-1}; ||U*||_inf = 1."""
-    P = np.zeros((n, 1, n))
-    P[np.arange(n - 1), 0, np.arange(1, n)] = 1.0
-    P[n - 1, 0, n - 1] = 1.0
+    """Spec Sec. 3.6 [D]: s_1 -> ... -> s_n (absorbing), reward 1 at s_{n-1}; ||U*||_inf = 1.  Sparse."""
+    import scipy.sparse as sps
+
+    nxt = np.minimum(np.arange(n) + 1, n - 1)
+    P = sps.csr_matrix((np.ones(n), (np.arange(n), nxt)), shape=(n, n))  # row s*A + a with A = 1
     R = np.zeros((n, 1))
     R[n - 2, 0] = 1.0
     return MDP(P, R, discount=gamma)
