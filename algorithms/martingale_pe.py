@@ -61,6 +61,8 @@ import numpy as np
 from mdplab.errors import ModelError
 from mdplab.sde import Trajectories
 
+BIBKEY = "jia2022"
+
 __all__ = ["ValueFamily", "LinearValueFamily", "DifferentiableValueFamily", "NearSingularWarning",
            "OnlineState", "one_step_discount", "returns_to_go", "td_increments", "martingale_loss",
            "martingale_loss_gradient", "martingale_loss_step", "martingale_loss_sgd", "martingale_loss_fit",

@@ -289,7 +289,7 @@ def mstde_limit_cell(params: dict, seed: int) -> dict:
             "truth_theta1": float(P.theta_star[0]), "ratio_to_dt": float(theta[0]) / dt}
 
 
-def _nonlinear_family() -> DifferentiableValueFamily:
+def nonlinear_family() -> DifferentiableValueFamily:
     """``J^theta(t, x) = theta_0 x^2 + theta_1 (T - t) sin(theta_2 x)`` with ``T = t[-1]`` (smooth, non-linear)."""
     def value(theta, t, X):
         tau = t[-1] - t
@@ -308,7 +308,7 @@ def td1_is_ml_cell(params: dict, seed: int) -> dict:
     """One offline TD(1) pass vs one ML gradient step on random OU episodes, random theta."""
     Q = OUFiniteHorizon(beta=params["beta"])
     traj = Q.trajectories(1.0 / params["n"], int(params["episodes"]), seed)
-    fam = _nonlinear_family()
+    fam = nonlinear_family()
     theta = np.random.default_rng([seed, 2]).normal(size=3)
     lr = 0.3
     td1 = td_lambda_offline_pass(fam, theta, traj, Q.beta, eta=0.0, learning_rate=lr)

@@ -19,8 +19,8 @@ from algorithms import martingale_pe as mpe
 from bounds.checkers import PASS, check_rate
 from mdplab.errors import ModelError
 from mdplab.sde import Trajectories
-from scenarios.martingale import (BrownianFiniteHorizon, OUFiniteHorizon, OUInfiniteHorizon, _nonlinear_family,
-                                  discretisation_cell, subsample)
+from scenarios.martingale import (BrownianFiniteHorizon, OUFiniteHorizon, OUInfiniteHorizon, nonlinear_family,
+                                  discretisation_cell)
 
 A41 = OUInfiniteHorizon()          # kappa = sigma = beta = 1: a = c = 1/3
 A42 = OUFiniteHorizon()            # kappa = sigma = T = 1, beta = 0.5
@@ -85,7 +85,7 @@ def test_mstde_objective_is_minimised_by_its_fit():
 @pytest.mark.parametrize("family", ["nonlinear", "linear"])
 def test_offline_td1_equals_one_ml_step(family):
     traj = A42.trajectories(0.01, 1, seed=4)                     # one random episode (spec A5.3)
-    fam = _nonlinear_family() if family == "nonlinear" else A42.unanchored_family()
+    fam = nonlinear_family() if family == "nonlinear" else A42.unanchored_family()
     theta = np.random.default_rng(0).normal(size=fam.n_params)
     td1 = mpe.td_lambda_offline_pass(fam, theta, traj, A42.beta, eta=0.0, learning_rate=0.7)
     ml = mpe.martingale_loss_step(fam, theta, traj, A42.beta, 0.7, weighting="relative")
@@ -96,7 +96,7 @@ def test_offline_td1_equals_one_ml_step(family):
 def test_td1_identity_needs_the_exponential_increment():
     """The Euler increment breaks the telescoping (spec A3.5 needs the gamma_dt form): a negative control."""
     traj = A42.trajectories(0.05, 4, seed=5)
-    fam = _nonlinear_family()
+    fam = nonlinear_family()
     theta = np.array([0.5, -0.3, 1.2])
     td1 = mpe.td_lambda_offline_pass(fam, theta, traj, A42.beta, eta=0.0, learning_rate=1.0, form="euler")
     ml = mpe.martingale_loss_step(fam, theta, traj, A42.beta, 1.0)
@@ -108,7 +108,7 @@ def test_td1_identity_property(seed, K, dt, beta):
     """Any data with a terminal reward (the identity needs h(X_K) in the last increment, spec A3.5; without it
     TD bootstraps J(X_K) while the return-to-go truncates at 0)."""
     traj = random_trajectories(seed, E=2, K=K, dt=dt, terminal=True)
-    fam = _nonlinear_family()
+    fam = nonlinear_family()
     theta = np.random.default_rng(seed + 1).normal(size=3)
     td1 = mpe.td_lambda_offline_pass(fam, theta, traj, beta, eta=0.0, learning_rate=1.0)
     ml = mpe.martingale_loss_step(fam, theta, traj, beta, 1.0)
@@ -118,7 +118,7 @@ def test_td1_identity_property(seed, K, dt, beta):
 def test_td_lambda_with_instant_decay_is_td0_direction():
     """eta -> infinity: e_k = g_k dt, so a pass with rate a/dt is theta + a E sum_k g_k delta_k (TD(0) batch)."""
     traj = random_trajectories(1)
-    fam = _nonlinear_family()
+    fam = nonlinear_family()
     theta = np.array([0.2, 0.4, -0.7])
     td = mpe.td_lambda_offline_pass(fam, theta, traj, 0.5, eta=1e300, learning_rate=0.3 / traj.dt)
     moc = mpe.moc_residual(fam, theta, traj, 0.5)                 # xi = g: E sum_k g_k delta_k
@@ -302,7 +302,7 @@ def test_online_td0_first_step_by_hand():
 @pytest.mark.parametrize("call, match", [
     (lambda tr: mpe.lstd(A41.family(), tr, -1.0), "beta"),
     (lambda tr: mpe.lstd(A41.family(), tr, 1.0, form="midpoint"), "form"),
-    (lambda tr: mpe.lstd(_nonlinear_family(), tr, 1.0), "LinearValueFamily"),
+    (lambda tr: mpe.lstd(nonlinear_family(), tr, 1.0), "LinearValueFamily"),
     (lambda tr: mpe.martingale_loss(A41.family(), np.zeros(3), tr, 1.0), "theta"),
     (lambda tr: mpe.martingale_loss(A41.family(), np.zeros(2), tr, 1.0, weighting="none"), "weighting"),
     (lambda tr: mpe.td_lambda_online(A41.family(), tr, 1.0, -1.0, lambda t: 0.1), "eta"),
