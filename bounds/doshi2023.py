@@ -16,8 +16,9 @@ inequality, so it enters here through the scalar statements a scenario can check
   it is ours.
 * ``doshi2023.variance_alpha_envelope`` -- ``V(alpha) = O(1/alpha)`` ([V]) with an explicit constant:
   mode-wise ``(1+l)/((1-l)(2 alpha (1+l) + 1)) <= 1/(2 alpha (1-l))``, so
-  ``tr V(alpha) <= c / (2 alpha)`` with ``c = sum_{i>=2} ||u_i||^2 / (1 - lambda_i)`` (derived here;
-  also holds for ``a < 1``). Log-log slope in alpha: -1.
+  ``tr V(alpha) <= c / (2 alpha)`` with ``c = sum_{i>=2} ||u_i||^2 / (1 - lambda_i)``, and likewise
+  ``f^T V(alpha) f <= c_f / (2 alpha)`` with ``c_f = sum_{i>=2} (f^T u_i)^2 / (1 - lambda_i)`` (derived
+  here; also holds for ``a < 1``). Log-log slope in alpha: -1.
 * ``doshi2023.loewner_monotone`` -- ``V(alpha_2) <= V(alpha_1)`` for ``alpha_2 >= alpha_1`` ([V]),
   stated as ``lambda_max(V(alpha_2) - V(alpha_1)) <= 0``.
 * ``doshi2023.beats_iid`` -- ``V(alpha) <= D_mu - mu mu^T`` iff ``alpha >= alpha_crit =
@@ -65,7 +66,8 @@ CLT_VARIANCE = register_bound(Bound(
 
 VARIANCE_ALPHA_ENVELOPE = register_bound(Bound(
     name="doshi2023.variance_alpha_envelope",
-    quantity="tr V(alpha), trace of the SRRW CLT covariance",
+    quantity="tr V(alpha), trace of the SRRW CLT covariance (or f^T V(alpha) f, with c = c_f := "
+             "sum_{i>=2} (f^T u_i)^2 / (1 - lambda_i))",
     measured_by="algorithms.srrw.asymptotic_covariance",
     expr=c / (2 * alpha),
     relation="<=",
