@@ -23,7 +23,9 @@ Registered bounds:
 * ``jia2022.mstde_limit`` (spec A3.3 / A4.1, [D]): the MSTDE minimiser's ``x^2`` coefficient satisfies
   ``theta_1 <= (2 kappa + beta) dt / (4 kappa)`` and tends to 0 (a flat function; the truth is
   ``1/(2 kappa + beta)``).  The inequality (not only the limit) is checked numerically by the spec's table
-  at kappa = sigma = beta = 1 (ratio 0.637 ... 0.7493 < 0.75 for dt = 0.2 ... 0.001) [D].
+  at kappa = sigma = beta = 1 (ratio 0.637 ... 0.7493 < 0.75 for dt = 0.2 ... 0.001) [D], and here by
+  quadrature for kappa in {0.3, 1, 3}, beta in {0.1, 1, 5}, dt in {0.5, 0.1, 0.01, 0.001} (ratio to the
+  bound 0.07 ... 0.9999, always < 1); it is not proved.
 * ``jia2022.td1_ml_identity`` (spec A3.5, [D], exact algebra): one offline TD(1) pass
   (``e_k = gamma_dt e_{k-1} + g_k dt``) minus one relative-weight martingale-loss gradient step is 0.
 * ``jia2022.ml_wls`` (spec A3.2 / A2.1 step 4, [V] statement, [D] weighting): the minimiser of the
