@@ -20,7 +20,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import mdplab
-from algorithms.distributional import (CategoricalSupport, FiniteDistribution, StockGrid, categorical_projection,
+from algorithms.distributional import (CategoricalSupport, FiniteDistribution, StockGrid, categorical_policy_evaluation,
+                                       categorical_projection,
                                        cvar_inner_utility, cvar_outer_search, distributional_policy_iteration,
                                        distributional_value_iteration, evaluate_stock_policy, joint_kernel_from_mdp,
                                        joint_kernel_from_outcomes, mean_cvar_utility, mean_utility, neg_abs_utility,
@@ -80,6 +81,9 @@ def test_bernoulli_gamma_09_categorical_fixed_point_is_binomial(shared_data):
     np.testing.assert_allclose(eta11, [math.comb(10, i) / 1024 for i in range(11)], atol=1e-12)
     eta5 = _single_state_fixed_point([0, 1], [0.5, 0.5], 0.9, fp["support_K5"])
     np.testing.assert_allclose(eta5, np.array([1, 4, 6, 4, 1]) / 16, atol=1e-12)
+    kern = joint_kernel_from_outcomes([[[(0.5, 0.0, 0), (0.5, 1.0, 0)]]])
+    api = categorical_policy_evaluation(kern, np.zeros(1, dtype=np.int64), 0.9, CategoricalSupport(0.0, 1.0, 11), 700)
+    np.testing.assert_allclose(api[0], eta11, atol=1e-14)
     z = np.array(fp["support_K11"], dtype=float)
     assert eta11 @ z == pytest.approx(ex_["true_return"]["mean"], abs=1e-12)       # mean preserved
     assert eta11 @ (z - 5) ** 2 == pytest.approx(fp["variance_K11"], abs=1e-10)    # variance inflated

@@ -13,7 +13,7 @@ from .objectives import (ExpectedUtility, cvar_inner_utility, cvar_outer_search,
                          var_by_bisection)
 from .representations import (CategoricalSupport, FiniteDistribution, categorical_projection, quantile_projection,
                               wasserstein1)
-from .stock_dp import (StockGrid, distributional_policy_iteration, distributional_value_iteration, evaluate_stock_policy,
+from .stock_dp import (StockGrid, categorical_policy_evaluation, distributional_policy_iteration, distributional_value_iteration, evaluate_stock_policy,
                        policy_return_law, sample_episodes, scalar_shadow_backward_induction, stage_value, stock_action,
                        stock_backward_induction)
 
@@ -22,7 +22,7 @@ __all__ = [
     "ExpectedUtility", "cvar_inner_utility", "cvar_outer_search", "exponential_utility", "mean_cvar_utility",
     "mean_utility", "neg_abs_utility", "neg_square_utility", "piecewise_linear_utility", "step_utility",
     "var_by_bisection", "CategoricalSupport", "FiniteDistribution", "categorical_projection", "quantile_projection",
-    "wasserstein1", "StockGrid", "distributional_policy_iteration", "distributional_value_iteration",
+    "wasserstein1", "StockGrid", "categorical_policy_evaluation", "distributional_policy_iteration", "distributional_value_iteration",
     "evaluate_stock_policy", "policy_return_law", "sample_episodes", "scalar_shadow_backward_induction",
     "stage_value", "stock_action", "stock_backward_induction",
 ]

@@ -527,3 +527,28 @@ def distributional_policy_iteration(kernel: JointKernel, gamma: float, utility: 
         pi = new
     return StationaryStockSolution(kernel, utility, float(gamma), grid, support, eta, values[-1], pi, tails, tail_pol,
                                    np.array(values), np.array(policies), "dpi", len(values))
+
+
+# ----------------------------------------------------------------------------- no stock
+def categorical_policy_evaluation(kernel: JointKernel, pi: np.ndarray, gamma: float, support: CategoricalSupport,
+                                  n_sweeps: int, eta0: np.ndarray | None = None) -> np.ndarray:
+    """``n_sweeps`` applications of ``Pi_C T^pi`` (no stock) from ``eta0`` (default ``delta_0``); returns ``eta (S, m)``.
+
+    ``Pi_C T^pi`` is a sqrt(gamma)-contraction in the Cramer distance (Rowland et al. 2018), so the
+    iterates converge to the categorical fixed point (which differs from ``Pi_C eta^pi``; spec Sec. 2.6).
+    """
+    S = kernel.n_states
+    pi = np.ascontiguousarray(pi, dtype=np.int64)
+    if pi.shape != (S,) or (pi.size and (pi.min() < 0 or pi.max() >= kernel.n_actions)):
+        raise ModelError(f"pi must be integer actions in 0..{kernel.n_actions - 1} of shape ({S},)")
+    if not 0.0 <= gamma <= 1.0:
+        raise ModelError(f"gamma must be in [0, 1]; got {gamma!r}")
+    eta = _delta_table((S,), support) if eta0 is None else np.array(eta0, dtype=np.float64)
+    if eta.shape != (S, support.m):
+        raise ModelError(f"eta0 must have shape {(S, support.m)}; got {eta.shape}")
+    out, work = np.empty_like(eta), np.empty_like(eta)
+    for _ in range(int(n_sweeps)):
+        _k.categorical_evaluation_csr(kernel.indptr, kernel.indices, kernel.data, kernel.reward, kernel.n_actions,
+                                      float(gamma), pi, support.z0, support.dz, eta, work, out)
+        eta, out = out, eta
+    return eta
