@@ -47,13 +47,13 @@ def _positive(name: str, x: float) -> float:
 
 
 def extragradient(op: FiniteSumOperator, u0: np.ndarray | None = None, *, eta: float | None = None,
-                  tol: float = 0.0, max_epochs: float = 100.0, record_every: float = 0.0, max_iter: int | None = None) -> OracleTrace:
+                  tol: float = 0.0, max_epochs: float = 100.0, record_every: float = 0.0,
+                  max_iter: int | None = None) -> OracleTrace:
     """Korpelevich's extragradient with projections; last iterate monitored, midpoint average in
     ``info["average"]``; ``info["iterations"]`` = T."""
     z0 = as_start(op, u0)
     eta = _positive("eta", 0.5 / op.lipschitz_full if eta is None else eta)
-    rec = TraceRecorder(op, tol=tol, max_epochs=max_epochs, record_every=record_every,
-                        max_iter=max_iter)
+    rec = TraceRecorder(op, tol=tol, max_epochs=max_epochs, record_every=record_every, max_iter=max_iter)
     z, k = z0.copy(), 0
     avg = np.zeros_like(z0)
     while not rec.step(k, z):
@@ -65,12 +65,12 @@ def extragradient(op: FiniteSumOperator, u0: np.ndarray | None = None, *, eta: f
 
 
 def anchored_extragradient(op: FiniteSumOperator, u0: np.ndarray | None = None, *, eta: float | None = None,
-                           tol: float = 0.0, max_epochs: float = 100.0, record_every: float = 0.0, max_iter: int | None = None) -> OracleTrace:
+                           tol: float = 0.0, max_epochs: float = 100.0, record_every: float = 0.0,
+                           max_iter: int | None = None) -> OracleTrace:
     """EAG (Yoon & Ryu 2021), constant step, anchor ``beta_k = 1/(k+2)``; ``2n`` calls per iteration."""
     z0 = as_start(op, u0)
     eta = _positive("eta", 1.0 / (8.0 * op.lipschitz_full) if eta is None else eta)
-    rec = TraceRecorder(op, tol=tol, max_epochs=max_epochs, record_every=record_every,
-                        max_iter=max_iter)
+    rec = TraceRecorder(op, tol=tol, max_epochs=max_epochs, record_every=record_every, max_iter=max_iter)
     z, k = z0.copy(), 0
     while not rec.step(k, z):
         beta = 1.0 / (k + 2)
@@ -83,7 +83,8 @@ def anchored_extragradient(op: FiniteSumOperator, u0: np.ndarray | None = None, 
 
 def vr_extragradient(op: FiniteSumOperator, u0: np.ndarray | None = None, *, tau: float | None = None,
                      c_tau: float = 0.99, p: float | None = None, tol: float = 0.0, max_epochs: float = 100.0,
-                     seed=0, record_every: float = 0.0, max_iter: int | None = None) -> OracleTrace:
+                     seed: int | np.random.Generator = 0, record_every: float = 0.0,
+                     max_iter: int | None = None) -> OracleTrace:
     """Loopless variance-reduced extragradient (Alacaoglu & Malitsky 2022, Alg. 1).
 
     Charged: ``n`` for the initial snapshot ``F(w_0)``, 2 per step, ``n`` per snapshot refresh."""
@@ -95,8 +96,7 @@ def vr_extragradient(op: FiniteSumOperator, u0: np.ndarray | None = None, *, tau
     alpha = 1.0 - p
     tau = _positive("tau", c_tau * math.sqrt(p) / op.lipschitz_constant if tau is None else tau)
     rng = as_rng(seed)
-    rec = TraceRecorder(op, tol=tol, max_epochs=max_epochs, record_every=record_every,
-                        max_iter=max_iter)
+    rec = TraceRecorder(op, tol=tol, max_epochs=max_epochs, record_every=record_every, max_iter=max_iter)
     z, w = z0.copy(), z0.copy()
     Fw = op.full(w)
     k = 0

@@ -56,8 +56,7 @@ def entropic_mirror_prox(op: ColumnSampledAffineOperator, u0: np.ndarray | None 
     eta = float(1.0 / np.abs(A).max() if eta is None else eta)
     if not (eta > 0 and np.isfinite(eta)):
         raise ModelError(f"eta must be a finite number > 0; got {eta!r}")
-    rec = TraceRecorder(op, tol=tol, max_epochs=max_epochs, record_every=record_every,
-                        max_iter=max_iter)
+    rec = TraceRecorder(op, tol=tol, max_epochs=max_epochs, record_every=record_every, max_iter=max_iter)
 
     def prox(z: np.ndarray, g: np.ndarray) -> np.ndarray:
         op.calls_resolvent += 1

@@ -71,15 +71,15 @@ def _positive(name: str, x: float) -> float:
 
 
 def deterministic_halpern(op: FiniteSumOperator, u0: np.ndarray | None = None, *, eta: float | None = None,
-                          tol: float = 0.0, max_epochs: float = 100.0, record_every: float = 0.0, max_iter: int | None = None) -> OracleTrace:
+                          tol: float = 0.0, max_epochs: float = 100.0, record_every: float = 0.0,
+                          max_iter: int | None = None) -> OracleTrace:
     """Halpern on ``T = J(I - eta F)``: ``u_{k+1} = u_0/(k+2) + (k+1)/(k+2) J(u_k - eta F(u_k))``.
 
     Nonexpansive (so the 2D/(k+1) guarantee applies) when ``F`` is (1/L_F)-cocoercive and
     ``eta <= 2/L_F``; default ``eta = 1/L_F`` (spec Sec. 5.3).  Cost ``n`` per iteration."""
     u0 = as_start(op, u0)
     eta = _positive("eta", 1.0 / op.lipschitz_full if eta is None else eta)
-    rec = TraceRecorder(op, tol=tol, max_epochs=max_epochs, record_every=record_every,
-                        max_iter=max_iter)
+    rec = TraceRecorder(op, tol=tol, max_epochs=max_epochs, record_every=record_every, max_iter=max_iter)
     u, k = u0.copy(), 0
     while not rec.step(k, u):
         beta = 1.0 / (k + 2)
@@ -89,8 +89,9 @@ def deterministic_halpern(op: FiniteSumOperator, u0: np.ndarray | None = None, *
 
 
 def vr_halpern(op: FiniteSumOperator, u0: np.ndarray | None = None, *, eta: float | None = None,
-               batch: int | None = None, tol: float = 0.0, max_epochs: float = 100.0, seed=0,
-               record_every: float = 0.0, max_iter: int | None = None) -> OracleTrace:
+               batch: int | None = None, tol: float = 0.0, max_epochs: float = 100.0,
+               seed: int | np.random.Generator = 0, record_every: float = 0.0,
+               max_iter: int | None = None) -> OracleTrace:
     """Algorithm 1 of Cai et al. (2024): variance-reduced Halpern with the PAGE estimator.
 
     ``eta`` defaults to ``1/(2L)`` with ``L = op.lipschitz_constant`` (expected cocoercivity for the
@@ -105,8 +106,7 @@ def vr_halpern(op: FiniteSumOperator, u0: np.ndarray | None = None, *, eta: floa
     if b < 1:
         raise ModelError(f"batch must be >= 1; got {batch!r}")
     rng = as_rng(seed)
-    rec = TraceRecorder(op, tol=tol, max_epochs=max_epochs, record_every=record_every,
-                        max_iter=max_iter)
+    rec = TraceRecorder(op, tol=tol, max_epochs=max_epochs, record_every=record_every, max_iter=max_iter)
     u, u_prev, F_est = u0.copy(), None, None
     i, n_full = 0, 0
     while not rec.step(i, u):
@@ -124,8 +124,8 @@ def vr_halpern(op: FiniteSumOperator, u0: np.ndarray | None = None, *, eta: floa
 
 
 def inexact_halpern_vrforb(op: FiniteSumOperator, u0: np.ndarray | None = None, *, eta: float | None = None,
-                           tau: float | None = None, c_tau: float = 1.0, c_M: float = 0.05,
-                           tol: float = 0.0, max_epochs: float = 100.0, seed=0,
+                           tau: float | None = None, c_tau: float = 1.0, c_M: float = 0.05, tol: float = 0.0,
+                           max_epochs: float = 100.0, seed: int | np.random.Generator = 0,
                            record_every: float = 0.0, max_iter: int | None = None) -> OracleTrace:
     """Algorithms 2 + 3 of Cai et al. (2024): inexact Halpern on the resolvent ``J_{eta(F+G)}``, each
     resolvent approximated by VR-FoRB (Alacaoglu & Malitsky 2022) warm-started at ``u_k``.
@@ -144,8 +144,7 @@ def inexact_halpern_vrforb(op: FiniteSumOperator, u0: np.ndarray | None = None, 
         tau = c_tau * math.sqrt(p * (1.0 - p)) / (eta * L + 1.0) if n > 1 else c_tau / (eta * L + 1.0)
     tau = _positive("tau", tau)
     rng = as_rng(seed)
-    rec = TraceRecorder(op, tol=tol, max_epochs=max_epochs, record_every=record_every,
-                        max_iter=max_iter)
+    rec = TraceRecorder(op, tol=tol, max_epochs=max_epochs, record_every=record_every, max_iter=max_iter)
     u, k, inner_total = u0.copy(), 0, 0
     while not rec.step(k, u):
         M_k = max(1, int(c_M * n * math.log(k + 2)))  # inner budget Theta(n log k) [V code]

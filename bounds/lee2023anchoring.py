@@ -68,7 +68,8 @@ SPAN_LOWER_BOUND = register_bound(Bound(
     measured_by="algorithms.anchored_vi.anchored_value_iteration",
     expr=gamma**k * (1 - gamma) / (1 - gamma**(k + 1)) * e0, relation=">=", symbols=(gamma, k, e0),
     conditions=(gamma < 1,),
-    source=Source(**_SRC, theorem="Thm. (lower bound, span condition), instance of spec Sec. 3.6", provenance="derived"),
+    source=Source(**_SRC, theorem="Thm. (lower bound, span condition), instance of spec Sec. 3.6",
+                  provenance="derived"),
     notes="B_ref / LB = (1+gamma)(1+gamma-gamma^(k+1))/(1+gamma^(k+1)) <= 4: optimal up to a factor 4",
 ))
 
