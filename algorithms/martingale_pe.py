@@ -394,33 +394,38 @@ def _update(theta: np.ndarray, step: float, direction: np.ndarray, weights: np.n
         theta += step * direction
 
 
-def _online_linear(family: LinearValueFamily, traj: Trajectories, beta: float, learning_rate, decay: float,
-                   scale: float, state: OnlineState | None, theta0, form: str, shared: bool) -> OnlineState:
+def _online_td(family: ValueFamily, traj: Trajectories, beta: float, learning_rate, decay: float,
+               scale: float, state: OnlineState | None, theta0, form: str, shared: bool) -> OnlineState:
     """Shared loop of TD(0) (``decay=0, scale=1``) and TD(lambda) (``decay=gamma lambda, scale=dt``):
-    ``e_k = decay e_{k-1} + scale phi_k``, ``theta += a(clock) e_k delta_k(theta)``."""
+    ``e_k = decay e_{k-1} + scale g_k``, ``theta += a(clock) e_k delta_k(theta)``.  Linear families precompute
+    the features once; other families are evaluated on the two grid points of each transition."""
     p = family.n_params
     theta, e, clock0 = _start(family, traj, theta0, state, shared, p)
-    Phi, psi = family.phi(traj.t, traj.X), family.psi(traj.t, traj.X)
+    linear = isinstance(family, LinearValueFamily)
+    if linear:
+        Phi, psi = family.phi(traj.t, traj.X), family.psi(traj.t, traj.X)
     gamma, dt = one_step_discount(beta, traj.dt), traj.dt
     cur, nxt = (1.0 + beta * dt, 1.0) if form == "euler" else (1.0, gamma)
     w = traj.episode_weights()
     K = traj.n_steps
     for k in range(K):
-        J = (Phi[:, k] @ theta if shared else (Phi[:, k] * theta).sum(axis=1)) + psi[:, k]
-        if k == K - 1 and traj.terminal is not None:
-            Jn = traj.terminal
+        if linear:
+            phi = Phi[:, k:k + 2]
+            J = (phi @ theta if shared else (phi * theta[:, None, :]).sum(axis=2)) + psi[:, k:k + 2]
+            g = Phi[:, k]
         else:
-            Jn = (Phi[:, k + 1] @ theta if shared else (Phi[:, k + 1] * theta).sum(axis=1)) + psi[:, k + 1]
-        delta = traj.r[:, k] * dt + nxt * Jn - cur * J  # TD increment, spec A2
-        e = decay * e + scale * Phi[:, k]  # trace (TD(0): e_k = phi_k), spec A2.3(a)/(b)
+            J = family.value(theta, traj.t[k:k + 2], traj.X[:, k:k + 2])
+            g = family.gradient(theta, traj.t[k:k + 2], traj.X[:, k:k + 2])[:, 0]
+        Jn = traj.terminal if (k == K - 1 and traj.terminal is not None) else J[:, 1]
+        delta = traj.r[:, k] * dt + nxt * Jn - cur * J[:, 0]  # TD increment, spec A2
+        e = decay * e + scale * g  # trace (TD(0): e_k = g_k), spec A2.3(a)/(b)
         _update(theta, learning_rate(clock0 + k * dt), e * delta[:, None], w, shared)  # spec A2.3(a)/(b)
-    clock = clock0 + K * dt
     if traj.terminal is not None:  # episodes ended: the next call starts fresh traces
         e = np.zeros_like(e)
-    return OnlineState(theta, e, clock)
+    return OnlineState(theta, e, clock0 + K * dt)
 
 
-def td0_online(family: LinearValueFamily, traj: Trajectories, beta: float, learning_rate: Callable[[float], float],
+def td0_online(family: ValueFamily, traj: Trajectories, beta: float, learning_rate: Callable[[float], float],
                theta0=None, state: OnlineState | None = None, form: str = "exponential",
                shared: bool = False) -> OnlineState:
     """Online TD(0): ``theta += a(clock) g_k delta_k(theta)`` after each transition (spec A2.3(a)).
@@ -428,21 +433,23 @@ def td0_online(family: LinearValueFamily, traj: Trajectories, beta: float, learn
     ``shared=False``: one learner per episode/chain (``theta (E, p)``; the spec's vectorised chains);
     ``shared=True``: one learner fed the E episodes in parallel (episode-weighted mean update).  The clock
     starts at 0 and advances by ``dt`` per step; pass the returned ``state`` to continue on the next chunk
-    (or, for finite-horizon episodes, on the next batch of episodes)."""
-    family, traj, beta = _require_linear(family), _check_traj(traj), _check_beta(beta)
-    return _online_linear(family, traj, beta, learning_rate, 0.0, 1.0, state, theta0, _check_form(form), shared)
+    (or, for finite-horizon episodes, on the next batch of episodes).  Any differentiable family works (a
+    non-linear one is evaluated per transition on ``t[k:k+2]``; with ``shared=False`` its maps must accept
+    ``theta`` of shape ``(E, p)``)."""
+    traj, beta = _check_traj(traj), _check_beta(beta)
+    return _online_td(family, traj, beta, learning_rate, 0.0, 1.0, state, theta0, _check_form(form), shared)
 
 
-def td_lambda_online(family: LinearValueFamily, traj: Trajectories, beta: float, eta: float,
+def td_lambda_online(family: ValueFamily, traj: Trajectories, beta: float, eta: float,
                      learning_rate: Callable[[float], float], theta0=None, state: OnlineState | None = None,
                      form: str = "exponential", shared: bool = False) -> OnlineState:
     """Online TD(lambda) with ``e_k = gamma_dt e^{-eta dt} e_{k-1} + g_k dt`` and ``theta += a(clock) e_k delta_k``
     (spec A2.3(b) [R for the eta parametrisation]); ``shared`` and ``state`` as in :func:`td0_online`."""
-    family, traj, beta = _require_linear(family), _check_traj(traj), _check_beta(beta)
+    traj, beta = _check_traj(traj), _check_beta(beta)
     if not eta >= 0:
         raise ModelError(f"trace decay rate eta must be >= 0, got {eta}")
     decay = one_step_discount(beta, traj.dt) * float(np.exp(-eta * traj.dt))
-    return _online_linear(family, traj, beta, learning_rate, decay, traj.dt, state, theta0, _check_form(form),
+    return _online_td(family, traj, beta, learning_rate, decay, traj.dt, state, theta0, _check_form(form),
                           shared)
 
 

@@ -289,17 +289,21 @@ def mstde_limit_cell(params: dict, seed: int) -> dict:
             "truth_theta1": float(P.theta_star[0]), "ratio_to_dt": float(theta[0]) / dt}
 
 
-def nonlinear_family() -> DifferentiableValueFamily:
-    """``J^theta(t, x) = theta_0 x^2 + theta_1 (T - t) sin(theta_2 x)`` with ``T = t[-1]`` (smooth, non-linear)."""
+def nonlinear_family(T: float = 1.0) -> DifferentiableValueFamily:
+    """``J^theta(t, x) = theta_0 x^2 + theta_1 (T - t) sin(theta_2 x)`` (smooth, non-linear in theta); ``theta`` may
+    be ``(p,)`` or one row per episode ``(E, p)``."""
+    def _split(theta):
+        th = np.asarray(theta, dtype=np.float64)
+        return th[:, None, :] if th.ndim == 2 else th  # (E, 1, p) broadcasts against (E, K+1)
+
     def value(theta, t, X):
-        tau = t[-1] - t
-        x = X[..., 0]
-        return theta[0] * x ** 2 + theta[1] * tau * np.sin(theta[2] * x)
+        th, tau, x = _split(theta), T - t, X[..., 0]
+        return th[..., 0] * x ** 2 + th[..., 1] * tau * np.sin(th[..., 2] * x)
 
     def gradient(theta, t, X):
-        tau = np.broadcast_to(t[-1] - t, X.shape[:2])
-        x = X[..., 0]
-        return np.stack([x ** 2, tau * np.sin(theta[2] * x), theta[1] * tau * x * np.cos(theta[2] * x)], axis=-1)
+        th, x = _split(theta), X[..., 0]
+        tau = np.broadcast_to(T - t, X.shape[:2])
+        return np.stack([x ** 2, tau * np.sin(th[..., 2] * x), th[..., 1] * tau * x * np.cos(th[..., 2] * x)], axis=-1)
 
     return DifferentiableValueFamily(value, gradient, 3)
 
