@@ -153,14 +153,24 @@ def relative_vi_step(model: MDP, v: np.ndarray, ref: int, tau: float, v_out: np.
 
 
 def policy_matrix(model: MDP, pi: np.ndarray):
-    """``(P_pi, R_pi)``: the Markov chain (scipy CSR ``(S, S)``) and reward vector of policy ``pi``."""
+    """``(P_pi, R_pi)``: the Markov chain and reward vector of policy ``pi`` (deterministic or stochastic).
+    ``P_pi`` is a dense ``(S, S)`` array for dense models and a scipy CSR matrix for sparse ones."""
     _stationary(model)
     S, A = model.shape
-    mat = stochastic_policy_matrix(model, pi)
-    csr = model.transitions_csr()
+    pi_arr = np.asarray(pi)
+    if pi_arr.ndim == 1:
+        det = _deterministic_policy(model, pi_arr)
+        R_pi = model.R[np.arange(S), det]
+        if model.sparse is None:
+            return model.P[np.arange(S), det], R_pi
+        rows = np.arange(S) * A + det
+        return model.sparse.to_scipy()[rows], R_pi
+    mat = stochastic_policy_matrix(model, pi_arr)
+    R_pi = (mat * model.R).sum(axis=1)
+    if model.sparse is None:
+        return np.einsum("sa,sat->st", mat, model.P), R_pi
     import scipy.sparse as sp
+
     # row s of P_pi = sum_a pi[s, a] P[s, a, :]
     W = sp.csr_matrix((mat.ravel(), (np.repeat(np.arange(S), A), np.arange(S * A))), shape=(S, S * A))
-    P_pi = (W @ csr).tocsr()
-    R_pi = (mat * model.R).sum(axis=1)
-    return P_pi, R_pi
+    return (W @ model.sparse.to_scipy()).tocsr(), R_pi

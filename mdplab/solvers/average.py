@@ -87,7 +87,7 @@ def maximal_end_components(model: MDP) -> list[frozenset]:
 
 def recurrent_classes(P_pi: sp.csr_matrix) -> list[frozenset]:
     """Closed strongly connected components of a Markov chain (its recurrent classes)."""
-    g = nx.from_scipy_sparse_array(P_pi, create_using=nx.DiGraph)
+    g = nx.from_scipy_sparse_array(sp.csr_matrix(P_pi), create_using=nx.DiGraph)
     cond = nx.condensation(g)
     return [frozenset(cond.nodes[c]["members"]) for c in cond.nodes if cond.out_degree(c) == 0]
 
@@ -170,6 +170,7 @@ def evaluate_average_policy(model: MDP, pi: np.ndarray, ref: int = 0) -> tuple[f
     """Gain and bias of a unichain policy: solve ``g + h = R_pi + P_pi h``, ``h[ref] = 0``
     (Puterman 1994, Eq. (8.6.1)).  Raises NotApplicableError if ``pi`` has several recurrent classes."""
     P_pi, R_pi = policy_matrix(model, pi)
+    P_pi = sp.csr_matrix(P_pi)
     classes = recurrent_classes(P_pi)
     if len(classes) != 1:
         raise NotApplicableError(f"policy has {len(classes)} recurrent classes (multichain); its gain is not constant. "

@@ -115,22 +115,26 @@ def evaluate_policy(model: MDP, pi: np.ndarray, *, gamma: float | None = None, m
         raise NotApplicableError(f"evaluate_policy needs 0 <= gamma < 1; got {g!r} (average reward: use average_reward_policy_iteration)")
     P_pi, R_pi = policy_matrix(model, pi)
     S = model.n_states
+    dense = not sp.issparse(P_pi)
     if method == "auto":
         method = "direct" if S <= DIRECT_SOLVE_MAX_STATES else "iterative"
     if method == "direct":
-        if model.sparse is None or S <= 500:
-            return np.linalg.solve(np.eye(S) - g * P_pi.toarray(), R_pi)
+        if dense or S <= 500:
+            M = np.eye(S) - g * (P_pi if dense else P_pi.toarray())
+            return np.linalg.solve(M, R_pi)
         return spla.spsolve((sp.identity(S, format="csc") - g * P_pi).tocsc(), R_pi)
     if method == "iterative":
-        A_op = (sp.identity(S, format="csr") - g * P_pi).tocsr()
+        matvec = (lambda x: x - g * (P_pi @ x))
+        A_op = spla.LinearOperator((S, S), matvec=matvec, dtype=np.float64)
         x, info = spla.gmres(A_op, R_pi, x0=v0, rtol=tol, atol=0.0, restart=50, maxiter=10_000)
-        if info != 0:  # fall back to the contraction, which always converges
-            x = v0.copy() if v0 is not None else np.zeros(S)
-            for _ in range(100_000):
-                nxt = R_pi + g * (P_pi @ x)
-                if np.abs(nxt - x).max() <= tol * max(1.0, np.abs(nxt).max()):
-                    return nxt
-                x = nxt
+        if info == 0:
+            return x
+        # GMRES did not reach tol: finish with the contraction x <- R_pi + gamma P_pi x, which always converges
+        for _ in range(1_000_000):
+            nxt = R_pi + g * (P_pi @ x)
+            if np.abs(nxt - x).max() <= tol * max(1.0, np.abs(nxt).max()):
+                return nxt
+            x = nxt
         return x
     raise ModelError(f"evaluate_policy: unknown method {method!r} (direct | iterative | auto)")
 
