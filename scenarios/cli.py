@@ -61,8 +61,9 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     return 1 if any(r["verdict"] == "FAIL" for r in rows) else 0
 
 
-def figure_scripts(directory: Path = PAPER_FIGS) -> list[Path]:
-    """The figure scripts: ``paper_figs/*.py`` except private modules (``_*.py``)."""
+def figure_scripts(directory: Path | None = None) -> list[Path]:
+    """The figure scripts: ``paper_figs/*.py`` (default :data:`PAPER_FIGS`) except private ``_*.py``."""
+    directory = PAPER_FIGS if directory is None else Path(directory)
     return sorted(p for p in directory.glob("*.py") if not p.name.startswith("_"))
 
 

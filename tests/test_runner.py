@@ -177,7 +177,7 @@ def test_verdicts_table_and_rate_check_from_sympy(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------ CLI end to end
-def test_reproduce_quick_json_end_to_end(tmp_path, capsys):
+def test_reproduce_quick_json_end_to_end(tmp_path, capsys, monkeypatch):
     code = main(["reproduce", "pi_monotone", "--quick", "--json", "--out", str(tmp_path)])
     out = json.loads(capsys.readouterr().out)
     assert code == 0
@@ -189,9 +189,29 @@ def test_reproduce_quick_json_end_to_end(tmp_path, capsys):
     # resume: nothing recomputed, same verdict
     assert main(["reproduce", "pi_monotone", "--quick", "--json", "--resume", "--out", str(tmp_path)]) == 0
     assert json.loads(capsys.readouterr().out)[0]["verdict"] == "PASS"
-    # figures from the results files
+    # figures from the results files (only this scenario's script: the others belong to other tests)
+    import shutil
+
+    import scenarios.cli
+
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    shutil.copy(scenarios.cli.PAPER_FIGS / "pi_monotone.py", scripts / "pi_monotone.py")
+    shutil.copy(scenarios.cli.PAPER_FIGS / "vi_error.py", scripts / "vi_error.py")   # no results: skipped
+    monkeypatch.setattr(scenarios.cli, "PAPER_FIGS", scripts)
     assert main(["figures", "--results", str(tmp_path), "--out", str(tmp_path / "figs")]) == 0
-    assert (tmp_path / "figs" / "pi_monotone.png").exists()
+    assert (tmp_path / "figs" / "pi_monotone.png").exists() and not (tmp_path / "figs" / "vi_error.png").exists()
+    assert "skipped" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("script", ["vi_error", "vi_stopping", "pi_monotone", "rvi_gain"])
+def test_core_figure_scripts_draw_from_results(tmp_path, script):
+    import scenarios.cli
+    from scenarios.registry import get_scenario
+
+    run_cells([get_scenario(script)], out_dir=tmp_path, n_seeds=3 if script != "pi_monotone" else 1)
+    made = scenarios.cli.load_script(scenarios.cli.PAPER_FIGS / f"{script}.py").make(tmp_path, tmp_path / "figs")
+    assert [p.name for p in made] == [f"{script}.png"] and made[0].stat().st_size > 1000
 
 
 def test_list_json_names_theorems_and_sources(capsys):
