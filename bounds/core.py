@@ -212,14 +212,14 @@ class Bound:
         x = self.symbol(symbol)
         return sp.simplify(sp.diff(self.expr, x) / self.expr)
 
-    def slope(self, symbol: sp.Symbol | str, scale: str, values: Mapping[sp.Symbol | str, float] = {}) -> float:
+    def slope(self, symbol: sp.Symbol | str, scale: str, values: Mapping[sp.Symbol | str, float] | None = None) -> float:
         """``exponent`` (``scale="loglog"``) or ``log_slope`` (``"semilog"``) at ``values`` of the other
         symbols; raises if it still depends on ``symbol`` (the bound is not a pure power / geometric law)."""
         if scale not in ("loglog", "semilog"):
             raise ValueError(f"scale must be 'loglog' or 'semilog'; got {scale!r}")
         e = self.exponent(symbol) if scale == "loglog" else self.log_slope(symbol)
         x = self.symbol(symbol)
-        subs = self.substitution({k: v for k, v in values.items() if self.symbol(k) != x}, partial=True)
+        subs = self.substitution({k: v for k, v in (values or {}).items() if self.symbol(k) != x}, partial=True)
         e = sp.simplify(e.subs(subs))
         if e.free_symbols:
             raise UnknownSymbolError(f"bound {self.name!r}: the {scale} slope in {x} is {e}, which depends on "
