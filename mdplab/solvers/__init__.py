@@ -40,7 +40,8 @@ METHODS: dict[str, Callable[..., Solution]] = {
     "avg_pi": average_reward_policy_iteration,
 }
 
-#: What ``method="auto"`` picks for each criterion (chosen from benchmarks/solvers.py).
+#: What ``method="auto"`` picks for each criterion (chosen from benchmarks/solvers.py); for discounted
+#: models it is modified PI with ``m="adaptive"``: value iteration on fast-mixing models, MPI on slow ones.
 DEFAULT_METHOD = {"discounted": "mpi", "finite": "bi", "average": "rvi"}
 
 
@@ -69,6 +70,8 @@ def solve(model: MDP, method: str = "auto", tol: float = 1e-6, **options) -> Sol
                          "mdplab.solvers entry point")
     if name == "bi":
         return fn(model, **options)
+    if method == "auto" and name == "mpi":
+        options = {"m": "adaptive", **options}
     return fn(model, tol=tol, **options)
 
 

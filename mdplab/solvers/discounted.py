@@ -23,6 +23,8 @@ from ._common import certify, check_tol, final_q, initial_values, macqueen
 
 #: Below this many states, policy evaluation is a direct solve; above it, iterative (GMRES).
 DIRECT_SOLVE_MAX_STATES = 5000
+#: Adaptive MPI skips evaluation sweeps while sp(T v - v) shrinks at least this much per greedy backup.
+ADAPTIVE_FAST_RATIO = 0.25
 #: Gauss-Seidel VI tries the MacQueen certificate at least this often (in sweeps).
 CERTIFY_EVERY = 8
 
@@ -180,20 +182,32 @@ def policy_iteration(model: MDP, tol: float = 1e-6, max_iter: int = 10_000, pi0:
     return _solution(model, "pi", certify(model, v), max_iter, residuals, False, values_history=np.array(history))
 
 
-def modified_policy_iteration(model: MDP, tol: float = 1e-6, m: int = 20, max_iter: int = 1_000_000,
-                              v0: np.ndarray | None = None) -> Solution:
+def modified_policy_iteration(model: MDP, tol: float = 1e-6, m: int | str = 20, max_iter: int = 1_000_000,
+                              v0: np.ndarray | None = None, m_max: int = 20) -> Solution:
     """Modified policy iteration (Puterman 1994, Alg. 6.5.1): one greedy backup, then ``m`` backups of
-    the greedy policy's operator ``T_pi`` (partial evaluation).  Stopping rule and guarantee as in
-    :func:`value_iteration`, read at each greedy backup.  ``residuals[k] = ||T v_k - v_k||_inf``."""
+    the greedy policy's operator ``T_pi`` (partial evaluation, Eq. (6.5.2)).  Stopping rule and guarantee
+    as in :func:`value_iteration`, read at each greedy backup.  ``residuals[k] = ||T v_k - v_k||_inf``.
+
+    ``m="adaptive"`` (what ``solve(method="auto")`` uses) chooses the number of evaluation sweeps from the
+    observed contraction of ``sp(T v - v)`` between greedy backups: while the span shrinks at least
+    ``ADAPTIVE_FAST_RATIO``-fold per backup (fast-mixing models) no evaluation sweeps are spent and the
+    method is value iteration; once it shrinks more slowly, ``m_max`` sweeps of the cheaper ``T_pi``
+    (one action per state) follow each greedy backup.  Any ``m`` schedule keeps the guarantee, since the
+    certificate is read at greedy backups only (derived from the MacQueen bounds, see ``_common``).
+    """
     _discounted(model, "modified_policy_iteration")
     tol = check_tol(tol)
-    if int(m) < 0:
-        raise ModelError(f"m (evaluation sweeps per improvement) must be >= 0; got {m}")
+    adaptive = m == "adaptive"
+    if not adaptive and (isinstance(m, str) or int(m) < 0):
+        raise ModelError(f"m (evaluation sweeps per improvement) must be >= 0 or 'adaptive'; got {m!r}")
     gamma = model.gamma
     v = initial_values(model, v0)
     Tv, pi = np.empty_like(v), np.empty(model.n_states, dtype=np.int64)
     w = np.empty_like(v)
     residuals: list[float] = []
+    sweeps = 0 if adaptive else int(m)
+    previous_span = np.inf
+    evaluation_sweeps = 0
     for k in range(1, max_iter + 1):
         bellman_backup(model, v, out=(Tv, pi))
         mid, gap, err = macqueen(v, Tv, gamma)
@@ -201,9 +215,15 @@ def modified_policy_iteration(model: MDP, tol: float = 1e-6, m: int = 20, max_it
         if gap <= tol:
             from ._common import Certificate
 
-            return _solution(model, "mpi", Certificate(mid, pi.copy(), gap, err, residuals[-1]), k, residuals, True)
-        for _ in range(int(m)):  # partial evaluation of pi, Eq. (6.5.2)
+            return _solution(model, "mpi", Certificate(mid, pi.copy(), gap, err, residuals[-1]), k, residuals, True,
+                             evaluation_sweeps=evaluation_sweeps)
+        if adaptive:
+            span = gap  # proportional to sp(T v - v)
+            sweeps = 0 if span <= ADAPTIVE_FAST_RATIO * previous_span else int(m_max)
+            previous_span = span
+        for _ in range(sweeps):  # partial evaluation of pi, Eq. (6.5.2)
             policy_backup(model, pi, Tv, out=w)
             Tv, w = w, Tv
+        evaluation_sweeps += sweeps
         v, Tv = Tv, v
-    return _solution(model, "mpi", certify(model, v), max_iter, residuals, False)
+    return _solution(model, "mpi", certify(model, v), max_iter, residuals, False, evaluation_sweeps=evaluation_sweeps)
