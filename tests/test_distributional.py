@@ -551,3 +551,72 @@ def test_bad_inputs_raise_model_errors():
             ex.exact_backward_induction(inst.random_joint_kernel(3, 2, 0), 6, 0.9, lambda L: L.mean(), 0, 0.0)
         finally:
             ex.MAX_NODES = old
+
+
+# ============================================================================ V12 projection sweep (T5)
+_V12 = {}
+
+
+def _v12_error(m, cliff):
+    if m not in _V12:
+        sup = CategoricalSupport.spanning(-39.0, 0.0, m)
+        sol = stock_backward_induction(inst.slippery_cliff(), inst.CLIFF_HORIZON, cvar_inner_utility(), cliff.grid, 1.0, sup)
+        _V12[m] = (float(np.abs(sol.value[0] - cliff.value[0]).max()), sup.dz)
+    return _V12[m]
+
+
+@pytest.mark.parametrize("m", [5, 11, 21, 51, 101])
+def test_v12_categorical_projection_error_within_bound(cliff_cvar, m):
+    """E1 on coarse categorical supports vs the exact lattice solution: ``sup |U^m_0 - U_0| <= H L dz/2``
+    ([D]: each stage's projection moves the stored law by ``w_1 <= dz/2``; errors add over H stages at
+    gamma = 1, the finite-horizon form of T5's ``eps/(1 - gamma)``)."""
+    err, dz = _v12_error(m, cliff_cvar)
+    assert err <= inst.CLIFF_HORIZON * 1.0 * dz / 2
+
+
+def test_v12_error_decreases_with_atoms(cliff_cvar):
+    errs = [_v12_error(m, cliff_cvar)[0] for m in (5, 21, 101)]
+    assert errs[0] > errs[1] > errs[2]
+
+
+# ============================================================================ mean-CVaR as an OCE (Sec. 4.2)
+@pytest.mark.parametrize("seed", range(4))
+def test_mean_cvar_oce_equals_policy_enumeration(seed):
+    """max_pi [lam E G + (1 - lam) CVaR_tau(G)] = max_c [-c + max_pi E u(c + G)] with the OCE utility
+    u(y) = lam y+ - (lam + (1 - lam)/tau) y-, on the grid engine vs enumeration of history policies."""
+    from algorithms.distributional import oce_outer_search
+    lam, tau = 0.3, 0.25
+    outs = inst.random_joint_kernel(2, 2, seed, rewards=(-2, -1, 0, 1, 3))
+    kern = joint_kernel_from_outcomes(outs)
+    grid = StockGrid.integers(-12, 9)
+    sol = stock_backward_induction(kern, 3, mean_cvar_utility(lam, tau), grid)
+    res = oce_outer_search(sol.value[0, 0], grid.values)
+    laws = ex.achievable_return_laws(kern.outcome_lists(exact=True), 3, F(1), 0)
+    best = max(F(3, 10) * L.mean() + F(7, 10) * L.cvar(F(1, 4)) for L in laws)
+    assert res.value == pytest.approx(float(best), abs=TOL["float"])
+
+
+# ============================================================================ quantile representation
+@pytest.mark.parametrize("m", [4, 5])
+def test_quantile_dp_fixed_point_uniform(shared_data, m):
+    """Bernoulli(1/2) rewards at gamma = 1/2: G ~ Uniform[0, 2]; the Pi_Q T fixed point equals the
+    published W1-optimal quantile projection of the true law (data file)."""
+    from algorithms.distributional import quantile_policy_evaluation
+    e = {x["name"]: x for x in _data(shared_data, "analytic_return_distributions.json")["examples"]}["bernoulli_half_gamma_half"]
+    kern = joint_kernel_from_outcomes([[[(0.5, 0.0, 0), (0.5, 1.0, 0)]]])
+    theta = quantile_policy_evaluation(kern, np.zeros(1, dtype=np.int64), 0.5, m, 200)
+    np.testing.assert_allclose(theta[0], e["W1_optimal_quantile_projection"][f"m{m}"], atol=1e-12)
+
+
+def test_quantile_dp_approaches_true_variance(shared_data):
+    """gamma = 0.9 (true variance 25/19, data file): the quantile fixed point is mean-symmetric (mean 5)
+    and its variance error shrinks as m grows (V12, quantile part)."""
+    from algorithms.distributional import quantile_policy_evaluation
+    e = {x["name"]: x for x in _data(shared_data, "analytic_return_distributions.json")["examples"]}["bernoulli_half_gamma_0.9"]
+    kern = joint_kernel_from_outcomes([[[(0.5, 0.0, 0), (0.5, 1.0, 0)]]])
+    errs = []
+    for m in (5, 11, 51):
+        th = quantile_policy_evaluation(kern, np.zeros(1, dtype=np.int64), 0.9, m, 400)[0]
+        assert th.mean() == pytest.approx(e["true_return"]["mean"], abs=1e-9)
+        errs.append(abs(th.var() - e["true_return"]["variance"]))
+    assert errs[0] > errs[1] > errs[2]

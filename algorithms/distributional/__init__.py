@@ -9,20 +9,21 @@ quantile laws), :mod:`.objectives` (expected utilities of ``c + G``, CVaR/VaR ou
 """
 from .model import JointKernel, joint_kernel_from_mdp, joint_kernel_from_outcomes, reward_lattice
 from .objectives import (ExpectedUtility, cvar_inner_utility, cvar_outer_search, exponential_utility, mean_cvar_utility,
-                         mean_utility, neg_abs_utility, neg_square_utility, piecewise_linear_utility, step_utility,
-                         var_by_bisection)
+                         mean_utility, neg_abs_utility, neg_square_utility, oce_outer_search, piecewise_linear_utility,
+                         step_utility, var_by_bisection)
 from .representations import (CategoricalSupport, FiniteDistribution, categorical_projection, quantile_projection,
                               wasserstein1)
 from .stock_dp import (StockGrid, categorical_policy_evaluation, distributional_policy_iteration, distributional_value_iteration, evaluate_stock_policy,
-                       policy_return_law, sample_episodes, scalar_shadow_backward_induction, stage_value, stock_action,
+                       policy_return_law, quantile_policy_evaluation, sample_episodes,
+                       scalar_shadow_backward_induction, stage_value, stock_action,
                        stock_backward_induction)
 
 __all__ = [
     "JointKernel", "joint_kernel_from_mdp", "joint_kernel_from_outcomes", "reward_lattice",
     "ExpectedUtility", "cvar_inner_utility", "cvar_outer_search", "exponential_utility", "mean_cvar_utility",
-    "mean_utility", "neg_abs_utility", "neg_square_utility", "piecewise_linear_utility", "step_utility",
+    "mean_utility", "neg_abs_utility", "oce_outer_search", "neg_square_utility", "piecewise_linear_utility", "step_utility",
     "var_by_bisection", "CategoricalSupport", "FiniteDistribution", "categorical_projection", "quantile_projection",
     "wasserstein1", "StockGrid", "categorical_policy_evaluation", "distributional_policy_iteration", "distributional_value_iteration",
-    "evaluate_stock_policy", "policy_return_law", "sample_episodes", "scalar_shadow_backward_induction",
+    "evaluate_stock_policy", "policy_return_law", "quantile_policy_evaluation", "sample_episodes", "scalar_shadow_backward_induction",
     "stage_value", "stock_action", "stock_backward_induction",
 ]

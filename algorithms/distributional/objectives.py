@@ -171,6 +171,17 @@ def cvar_outer_search(inner_value: Callable[[float], float] | np.ndarray, candid
     return OuterResult(float(outer[best]), float(cands[best]), outer, cands)
 
 
+def oce_outer_search(inner_value: Callable[[float], float] | np.ndarray, candidates: Sequence[float]) -> OuterResult:
+    """Optimized certainty equivalent ``OCE_u(G) = sup_b {b + E u(G - b)} = max_c [-c + F*_u(s_0, c)]``
+    with stock ``c = -b`` (Sec. 4.2); ``inner_value`` is ``c -> max_pi E u(c + G)`` (or its values at the
+    candidates), e.g. for :func:`mean_cvar_utility`.  Ties go to the smallest candidate stock."""
+    cands = np.asarray(candidates, dtype=np.float64)
+    F = np.asarray(inner_value, dtype=np.float64) if not callable(inner_value) else np.array([inner_value(c) for c in cands])
+    outer = -cands + F  # Sec. 4.2: OCE with c = -b
+    best = int(np.flatnonzero(outer >= outer.max() - 1e-10 * (1 + abs(outer.max())))[0])
+    return OuterResult(float(outer[best]), float(cands[best]), outer, cands)
+
+
 def var_by_bisection(max_prob_at_least: Callable[[float], float], candidates: Sequence[float], tau: float,
                      tol: float = 1e-12) -> float:
     """``max_pi VaR_tau(G^pi)`` (lower quantile) by bisection over sorted candidate thresholds (Sec. 4.3).

@@ -552,3 +552,39 @@ def categorical_policy_evaluation(kernel: JointKernel, pi: np.ndarray, gamma: fl
                                       float(gamma), pi, support.z0, support.dz, eta, work, out)
         eta, out = out, eta
     return eta
+
+
+def quantile_policy_evaluation(kernel: JointKernel, pi: np.ndarray, gamma: float, m: int, n_sweeps: int,
+                               theta0: np.ndarray | None = None) -> np.ndarray:
+    """``n_sweeps`` applications of ``Pi_Q T^pi`` (no stock) on quantile representations: ``theta (S, m)``,
+    each state's law ``(1/m) sum_i delta_{theta[s, i]}``, from ``theta0`` (default all 0).
+
+    ``Pi_Q`` keeps the quantiles at levels ``(2i - 1)/(2m)`` (spec Sec. 2.6 (c)); where the CDF jumps exactly
+    at a level (common: mixtures of m-atom laws) it takes the midpoint of the lower and upper quantile,
+    both of which minimise w_1 (our choice: the lower one alone biases the iterates down).  ``Pi_Q T^pi`` is a
+    gamma-contraction in wbar_inf (Dabney et al. 2018), so the iterates converge to its fixed point
+    (not in general ``Pi_Q eta^pi``).  numpy, one state at a time: meant for small models.
+    """
+    S = kernel.n_states
+    pi = np.ascontiguousarray(pi, dtype=np.int64)
+    if pi.shape != (S,) or (pi.size and (pi.min() < 0 or pi.max() >= kernel.n_actions)):
+        raise ModelError(f"pi must be integer actions in 0..{kernel.n_actions - 1} of shape ({S},)")
+    if int(m) < 1:
+        raise ModelError(f"a quantile representation needs m >= 1 atoms; got {m}")
+    theta = np.zeros((S, m)) if theta0 is None else np.array(theta0, dtype=np.float64)
+    levels = (2 * np.arange(1, m + 1) - 1) / (2 * m)
+    rows = np.arange(S) * kernel.n_actions + pi
+    for _ in range(int(n_sweeps)):
+        new = np.empty_like(theta)
+        for s in range(S):
+            sl = slice(kernel.indptr[rows[s]], kernel.indptr[rows[s] + 1])
+            x = (kernel.reward[sl][:, None] + gamma * theta[kernel.indices[sl]]).ravel()  # b_{r,gamma}
+            w = np.repeat(kernel.data[sl] / m, m)
+            order = np.argsort(x, kind="stable")
+            cum = np.cumsum(w[order])
+            lo = np.searchsorted(cum, levels - 1e-12, side="left")    # lower quantile inf{x : F(x) >= tau}
+            hi = np.searchsorted(cum, levels + 1e-12, side="right")   # upper quantile inf{x : F(x) > tau}
+            xs = x[order]
+            new[s] = 0.5 * (xs[np.minimum(lo, x.size - 1)] + xs[np.minimum(hi, x.size - 1)])
+        theta = new
+    return theta
