@@ -47,8 +47,11 @@ updates are never divided by ``dt`` inside a square.  :func:`power_schedule` giv
 
 Deviations: the paper's numerical section was not available, so no step size, family or example is
 the paper's; the GTD update forms, the TD(lambda) trace parametrisation by ``eta`` and the 1/2 and
-weights in ML are the spec's reconstructions [R]; online methods run one independent learner per
-episode/chain (``theta`` of shape ``(E, p)``), which is how the spec's reproductions average them.
+weights in ML are the spec's reconstructions [R]; the paper's equation numbers are unknown, so the
+comments at implementing lines cite the spec's sections (``spec A2.3(b)``) instead of ``Eq. (k)``; online
+methods run one independent learner per episode/chain (``theta`` of shape ``(E, p)``, the spec's
+reproductions average them) or one shared learner (``shared=True``); LSTD, GTD, MSTDE and the exact ML fit
+are for linear families only.
 """
 from __future__ import annotations
 
