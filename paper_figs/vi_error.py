@@ -25,7 +25,7 @@ def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     bound = get_bound("puterman1994.vi_error")
     gamma = records[0]["params"]["gamma"]
     k = np.array([r["params"]["k"] for r in records], dtype=float)
-    ratio = np.array([r["values"]["measured"] / r["values"]["scale"] for r in records])
+    ratio = np.array([r["values"]["measured"] / r["values"]["e0"] for r in records])
     fig, ax = plt.subplots(figsize=(5, 3.6))
     ax.scatter(k, ratio, s=12, alpha=0.6, label="measured / e0 (one point per seed)")
     ks = np.linspace(k.min(), k.max(), 200)

@@ -136,7 +136,7 @@ def test_vi_error_bound_is_tight_on_a_single_state_chain():
     b = np.array([bound.evaluate({"gamma": gamma, "k": k, "e0": e0}) for k in ks])
     m = vi_errors(model, ks)
     np.testing.assert_allclose(m, b, rtol=1e-12)
-    v = check_bound(m, b, atol=SOLVE_TOL.atol, scale=e0)
+    v = check_bound(m, b, atol=SOLVE_TOL.atol, scale=e0 / (1 - gamma))
     assert v.status == PASS and abs(v.details["min_slack"]) < 1e-12 * e0
 
 
@@ -196,6 +196,19 @@ def test_broken_policy_iteration_fails_the_monotonicity_check():
         hist = np.array(policy_iteration(random_dense(10, 3, s, discount=0.9)).info["values_history"])
         real.append(min(0.0, float(np.diff(hist, axis=0).min())) if len(hist) > 1 else 0.0)
     assert check_lower(real, [0.0] * 3, atol=1e-10).status == PASS
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_gain_oracle_matches_exact_unichain_evaluation(seed):
+    # the vectorised enumeration behind rvi_gain against mdplab's evaluate_average_policy, policy by policy
+    import itertools
+
+    from mdplab.solvers import evaluate_average_policy
+    from scenarios.core_theorems import optimal_gain_by_enumeration
+
+    model = random_dense(4, 3, seed, average_reward=True)
+    best = max(evaluate_average_policy(model, np.array(p))[0] for p in itertools.product(range(3), repeat=4))
+    assert optimal_gain_by_enumeration(model) == pytest.approx(best, abs=1e-12)
 
 
 def _unused_cell(params: dict, seed: int) -> float:
