@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bounds.checkers import FAIL, INCONCLUSIVE, PASS, check_bound, check_lower, check_rate
 from bounds.core import ConditionViolation, get_bound
@@ -107,6 +109,13 @@ def test_lower_check():
     assert check_lower([0.0, 1.0], [0.0, 0.5]).status == PASS
     v = check_lower([-1e-3, 1.0], [0.0, 0.5])
     assert v.status == FAIL and v.measured == -1e-3
+
+
+@given(st.lists(st.tuples(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6)), min_size=2, max_size=20))
+def test_zero_tolerance_bound_check_passes_iff_every_cell_holds(pairs):
+    m, b = np.array(pairs).T
+    assert (check_bound(m, b).status == PASS) == bool((m <= b).all())
+    assert (check_lower(m, b).status == PASS) == bool((m >= b).all())
 
 
 @pytest.mark.parametrize("measured, bound", [([1.0], [2.0]), ([float("nan"), 1.0], [2.0, 2.0])])

@@ -214,6 +214,35 @@ def test_core_figure_scripts_draw_from_results(tmp_path, script):
     assert [p.name for p in made] == [f"{script}.png"] and made[0].stat().st_size > 1000
 
 
+def test_too_few_seeds_from_the_command_line_is_inconclusive(tmp_path, capsys):
+    assert main(["reproduce", "vi_error", "--seeds", "2", "--json", "--out", str(tmp_path)]) == 0
+    rows = {r["checker"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["bound"]["verdict"] == "PASS"
+    assert rows["rate"]["verdict"] == "INCONCLUSIVE" and "seed" in rows["rate"]["reason"]
+
+
+def test_scenario_registry_rules():
+    from scenarios.registry import UnknownScenarioError, get_scenario, register_scenario
+
+    def local_cell(params, seed):
+        return 0.0
+
+    with pytest.raises(ValueError, match="module-level"):
+        synthetic(cell=local_cell)
+    with pytest.raises(ValueError, match="quick"):
+        Scenario(name="x", description="d", family="f", algorithm="a", cell=synthetic_cell,
+                 grid={"full": [{"x": 1}]}, seeds={"quick": 1, "full": 1},
+                 checks=(Check("puterman1994.vi_error", "bound"),))
+    with pytest.raises(ValueError, match="rate_parameter"):
+        Check("puterman1994.vi_error", "rate")
+    register_scenario(synthetic(name="test_registered"))
+    assert get_scenario("test_registered").cell is synthetic_cell
+    with pytest.raises(ValueError, match="already registered"):
+        register_scenario(synthetic(name="test_registered", cell=counting_cell))
+    with pytest.raises(UnknownScenarioError):
+        get_scenario("no_such_scenario")
+
+
 def test_list_json_names_theorems_and_sources(capsys):
     assert main(["list", "--json"]) == 0
     items = {it["name"]: it for it in json.loads(capsys.readouterr().out)}
