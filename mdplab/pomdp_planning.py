@@ -45,7 +45,7 @@ try:  # HiGHS's own Python interface (a cvxpy dependency); scipy's linprog is th
 except ImportError:  # pragma: no cover
     _highspy = None
 
-from ._kernels.alpha_backup import point_backup, project_alpha, upper_envelope_values
+from ._kernels.alpha_backup import point_backup, project_alpha, sawtooth_values, upper_envelope_values
 from ._kernels.belief import belief_successors
 from .errors import ConvergenceError, ModelError, NotApplicableError
 from .pomdp import POMDP, validate_belief
@@ -461,27 +461,56 @@ def sawtooth(points: np.ndarray, values: np.ndarray, corners: np.ndarray, B: np.
     """Sawtooth interpolation (Hauskrecht 2000, §6.2) of the upper-bound points ``(points[i], values[i])`` over
     corner values ``corners (S,)``, evaluated at each row of ``B``:
     ``U(b) = c.b + min(0, min_i phi_i(b) (v_i - c.b_i))``, ``phi_i(b) = min_{s: b_i(s) > 0} b(s) / b_i(s)``."""
-    cb = B @ corners
-    if points.shape[0] == 0:
-        return cb
-    gap = values - points @ corners                                   # <= 0 for useful points
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(points[None, :, :] > 0, B[:, None, :] / points[None, :, :], np.inf)
-    phi = ratio.min(axis=2)                                           # (n_B, n_points)
-    return cb + np.minimum(0.0, np.min(phi * gap[None, :], axis=1))
+    B = np.ascontiguousarray(B, dtype=np.float64)
+    out = np.empty(B.shape[0])
+    gaps = np.ascontiguousarray(values - points @ corners) if points.shape[0] else np.zeros(0)
+    sawtooth_values(np.ascontiguousarray(points, dtype=np.float64).reshape(-1, B.shape[1]), gaps,
+                    np.ascontiguousarray(corners, dtype=np.float64), B, out)
+    return out
+
+
+def _perseus_stage(model: POMDP, alpha: np.ndarray, action: np.ndarray, beliefs: np.ndarray,
+                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """One Perseus stage (Spaan & Vlassis 2005, JAIR 24, Alg. 1): back up randomly chosen beliefs not yet
+    improved until every belief's value is at least its old value; returns the new set (plan values only)."""
+    S, A, nO = model.n_states, model.n_actions, model.n_observations
+    K = alpha.shape[0]
+    g = np.empty((A, nO, K, S))
+    project_alpha(model.P, model.O, alpha, model.gamma, g)
+    old_v = (alpha @ beliefs.T).max(axis=0)
+    old_arg = (alpha @ beliefs.T).argmax(axis=0)
+    todo = np.ones(beliefs.shape[0], dtype=bool)
+    new_alpha, new_action = [], []
+    cur_v = np.full(beliefs.shape[0], -np.inf)
+    one_a, one_act, one_next = np.empty((1, S)), np.empty(1, dtype=np.int64), np.empty((1, nO), dtype=np.int64)
+    while todo.any():
+        i = int(rng.choice(np.flatnonzero(todo)))
+        point_backup(model.R, g, beliefs[i:i + 1], one_a, one_act, one_next)
+        if one_a[0] @ beliefs[i] >= old_v[i]:
+            vec, act = one_a[0].copy(), int(one_act[0])
+        else:
+            vec, act = alpha[old_arg[i]].copy(), int(action[old_arg[i]])
+        new_alpha.append(vec)
+        new_action.append(act)
+        cur_v = np.maximum(cur_v, beliefs @ vec)
+        todo &= cur_v < old_v - 1e-12 * max(1.0, float(np.abs(old_v).max()))
+        todo[i] = False
+    return np.ascontiguousarray(np.array(new_alpha)), np.array(new_action, dtype=np.int64)
 
 
 def point_based_value_iteration(model: POMDP, max_seconds: float = 10.0, n_beliefs: int = 256, tol: float = 1e-6,
                                 backups_per_round: int = 5, seed: int = 0) -> POMDPSolution:
-    """PBVI lower bound (Pineau, Gordon & Thrun 2003) and sawtooth upper bound at ``b0``.
+    """Point-based lower bound (Perseus stages, Spaan & Vlassis 2005, on a PBVI-grown belief set, Pineau, Gordon
+    & Thrun 2003) and sawtooth upper bound at ``b0``.
 
-    Each round: grow the belief set (PBVI expansion: per belief, per action, one seeded sampled successor, the
-    one farthest in L1 from the set is added) up to ``n_beliefs``; run ``backups_per_round`` point-based
-    backups of the lower alpha set on all beliefs (started from the blind-policy vectors, so the lower
-    bound is always the value of real plans); run the upper-bound point backup
+    Each round: grow the belief set (PBVI expansion: per belief, per action, one seeded sampled successor; the
+    one farthest in L1 from the set is added) up to ``n_beliefs``; run ``backups_per_round`` Perseus stages of
+    the lower alpha set (started from the blind-policy vectors, so the lower bound is always the value of
+    real plans); run the upper-bound point backup
     ``U(b) <- min(U(b), max_a [b . R_a + gamma sum_o Pr(o|b,a) U(b^{a,o})])`` on the belief set and the
-    corners (values from the fast informed bound, which stays a bound via ``min``).  Stops when
-    ``upper - lower <= tol`` or after ``max_seconds``.  ``history`` holds ``(seconds, lower, upper)``."""
+    corners (initial values from the fast informed bound, which also caps ``U`` everywhere).  Stops when
+    ``upper - lower <= tol`` or after ``max_seconds`` (checked between steps).  ``history`` holds
+    ``(seconds, lower, upper)`` after each round."""
     if model.criterion != "discounted":
         raise NotApplicableError("point_based_value_iteration needs a discounted POMDP")
     t0 = time.perf_counter()
@@ -489,7 +518,7 @@ def point_based_value_iteration(model: POMDP, max_seconds: float = 10.0, n_belie
     S, A, nO, gamma = model.n_states, model.n_actions, model.n_observations, model.gamma
     b0 = np.ascontiguousarray(model.b0)
     Qf = fast_informed_bound_q(model)
-    corners = Qf.max(axis=1)
+    corners = Qf.max(axis=1).copy()
     lower_set = blind_policy_alphas(model)
     alpha = np.ascontiguousarray(lower_set.alpha)
     action = lower_set.action.copy()
@@ -503,69 +532,57 @@ def point_based_value_iteration(model: POMDP, max_seconds: float = 10.0, n_belie
         fib = np.max(B @ Qf, axis=1)
         return np.minimum(fib, sawtooth(beliefs, up_vals, corners, B))
 
+    def out_of_time() -> bool:
+        return time.perf_counter() - t0 >= max_seconds
+
     hist = []
     lower = float(np.max(alpha @ b0))
     upper = float(upper_at(b0[None])[0])
     hist.append((time.perf_counter() - t0, lower, upper))
     rounds = 0
-    while upper - lower > tol and time.perf_counter() - t0 < max_seconds:
+    while upper - lower > tol and not out_of_time():
         rounds += 1
-        # ---- expand
+        # ---- expand (PBVI)
         if beliefs.shape[0] < n_beliefs:
             new = []
             for b in beliefs:
                 belief_successors(model.P, model.O, b, pred, succ, prob)
-                cands = []
-                for a in range(A):
-                    p = prob[a] / prob[a].sum()
-                    o = int(rng.choice(nO, p=p))
-                    cands.append(succ[a, o].copy())
-                cands = np.array(cands)
+                cands = np.array([succ[a, int(rng.choice(nO, p=prob[a] / prob[a].sum()))] for a in range(A)])
                 pool = np.vstack([beliefs] + new) if new else beliefs
                 dist = np.abs(cands[:, None, :] - pool[None, :, :]).sum(axis=2).min(axis=1)
                 if dist.max() > 1e-9:
-                    new.append(cands[int(np.argmax(dist))][None])
+                    new.append(cands[int(np.argmax(dist))][None].copy())
                 if beliefs.shape[0] + len(new) >= n_beliefs:
                     break
             if new:
                 extra = np.vstack(new)
                 up_vals = np.concatenate([up_vals, upper_at(extra)])
-                beliefs = np.vstack([beliefs, extra])
-        # ---- lower: PBVI backups
+                beliefs = np.ascontiguousarray(np.vstack([beliefs, extra]))
+        # ---- lower: Perseus stages
         for _ in range(backups_per_round):
-            K = alpha.shape[0]
-            g = np.empty((A, nO, K, S))
-            project_alpha(model.P, model.O, alpha, gamma, g)
-            N = beliefs.shape[0]
-            new_alpha, new_act, new_next = np.empty((N, S)), np.empty(N, dtype=np.int64), np.empty((N, nO), dtype=np.int64)
-            point_backup(model.R, g, beliefs, new_alpha, new_act, new_next)
-            # keep the old vectors too (monotone lower bound), then drop pointwise-dominated ones
-            allv = np.vstack([alpha, new_alpha])
-            alla = np.concatenate([action, new_act])
-            keep = _pointwise_undominated(allv, 1e-12)
-            alpha, action = np.ascontiguousarray(allv[keep]), alla[keep]
-            if alpha.shape[0] > 4 * n_beliefs:   # keep only vectors that win at some belief
-                vals = alpha @ np.vstack([beliefs, np.eye(S)]).T
-                win = np.unique(np.argmax(vals, axis=0))
-                alpha, action = np.ascontiguousarray(alpha[win]), action[win]
+            if out_of_time():
+                break
+            alpha, action = _perseus_stage(model, alpha, action, beliefs, rng)
         # ---- upper: point backups at beliefs and corners
         for i, b in enumerate(np.vstack([beliefs, np.eye(S)])):
+            if out_of_time():
+                break
             belief_successors(model.P, model.O, b, pred, succ, prob)
             Uo = upper_at(succ.reshape(A * nO, S)).reshape(A, nO)
-            q = b @ model.R + gamma * np.sum(prob * np.where(prob > 0, Uo, 0.0), axis=1)
+            q = b @ model.R + gamma * np.sum(np.where(prob > 0, prob * Uo, 0.0), axis=1)
             v = float(q.max())
             if i < beliefs.shape[0]:
                 up_vals[i] = min(up_vals[i], v)
             else:
                 s = i - beliefs.shape[0]
                 corners[s] = min(corners[s], v)
-        lower = float(np.max(alpha @ b0))
-        upper = float(upper_at(b0[None])[0])
+        lower = max(lower, float(np.max(alpha @ b0)))
+        upper = min(upper, float(upper_at(b0[None])[0]))
         hist.append((time.perf_counter() - t0, lower, upper))
     V = AlphaSet(alpha=_ro(alpha), action=_ro(action.astype(np.int64)),
                  next=_ro(np.full((alpha.shape[0], nO), -1, dtype=np.int64)))
     return POMDPSolution(value=lower, lower=lower, upper=upper, alpha=V, iterations=rounds,
-                         converged=upper - lower <= tol, method="pbvi_sawtooth", seconds=time.perf_counter() - t0,
+                         converged=upper - lower <= tol, method="perseus_sawtooth", seconds=time.perf_counter() - t0,
                          history=np.asarray(hist), info={"n_beliefs": int(beliefs.shape[0])})
 
 

@@ -9,7 +9,7 @@
 * ``upper_envelope_values``: ``out[i] = max_k alpha[k] . beliefs[i]`` with the argmax.
 """
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 
 @njit(cache=True)
@@ -28,11 +28,11 @@ def project_alpha(P, O, alpha, gamma, g):
                     g[a, o, k, s] = gamma * acc
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def point_backup(R, g, beliefs, out_alpha, out_action, out_next):
     A, nO, K, S = g.shape
     N = beliefs.shape[0]
-    for i in prange(N):
+    for i in range(N):
         best_val = -np.inf
         for a in range(A):
             val = 0.0
@@ -70,10 +70,10 @@ def point_backup(R, g, beliefs, out_alpha, out_action, out_next):
                 out_alpha[i, s] += g[a, o, kb, s]
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def upper_envelope_values(alpha, beliefs, out, arg):
     K, S = alpha.shape
-    for i in prange(beliefs.shape[0]):
+    for i in range(beliefs.shape[0]):
         best = -np.inf
         kb = 0
         for k in range(K):
@@ -85,3 +85,30 @@ def upper_envelope_values(alpha, beliefs, out, arg):
                 kb = k
         out[i] = best
         arg[i] = kb
+
+
+@njit(cache=True)
+def sawtooth_values(points, gaps, corners, B, out):
+    """Sawtooth upper-bound interpolation (Hauskrecht 2000, §6.2): ``out[j] = c . b_j + min(0, min_i phi_i(b_j)
+    gaps[i])`` with ``phi_i(b) = min_{s: points[i, s] > 0} b(s) / points[i, s]`` and ``gaps[i] = v_i - c . points[i]``."""
+    N, S = points.shape
+    for j in range(B.shape[0]):
+        cb = 0.0
+        for s in range(S):
+            cb += corners[s] * B[j, s]
+        best = 0.0
+        for i in range(N):
+            g = gaps[i]
+            if g >= 0.0:
+                continue
+            phi = np.inf
+            for s in range(S):
+                p = points[i, s]
+                if p > 0.0:
+                    r = B[j, s] / p
+                    if r < phi:
+                        phi = r
+            v = phi * g
+            if v < best:
+                best = v
+        out[j] = cb + best
