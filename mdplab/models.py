@@ -44,6 +44,11 @@ class SparseTransitions:
     """Row-compressed transitions: row ``i = s*A + a`` holds ``P[s, a, :]``.
 
     ``indptr`` (int64, ``S*A + 1``), ``indices`` (int32), ``data`` (float64), all read-only.
+
+    ``width > 0`` means every row holds exactly ``width`` stored entries (rows were padded with explicit
+    zeros at validation when that costs little), so ``indices`` and ``data`` reshape to ``(S*A, width)``
+    (the padded fixed-width "ELL" layout, about twice as fast as CSR in the sweep kernels,
+    PERFORMANCE.md).  Padding entries repeat the row's last column with probability 0.
     """
 
     indptr: np.ndarray
@@ -51,6 +56,7 @@ class SparseTransitions:
     data: np.ndarray
     n_states: int
     n_actions: int
+    width: int = 0
 
     def to_scipy(self) -> sp.csr_matrix:
         return sp.csr_matrix(
@@ -169,13 +175,38 @@ def validate_sparse_transitions(P: Any, n_actions: int | None, name: str = "P", 
     _check_rows(name, sums, A, row_tol)
     row_of = np.repeat(np.arange(shape[0]), np.diff(csr.indptr))
     data = data / _renormaliser(sums)[row_of]
+    indptr, indices, width = csr.indptr.astype(np.int64), csr.indices.astype(np.int32), 0
+    counts = np.diff(indptr)
+    K = int(counts.max()) if counts.size else 0
+    if 0 < K <= ELL_MAX_WIDTH and K * shape[0] <= ELL_MAX_PADDING * max(int(indptr[-1]), 1) and counts.min() > 0:
+        indices, data, indptr = _pad_rows(indptr, indices, data, K)
+        width = K
     return SparseTransitions(
-        indptr=_readonly(csr.indptr.astype(np.int64)),
-        indices=_readonly(csr.indices.astype(np.int32)),
+        indptr=_readonly(indptr),
+        indices=_readonly(indices),
         data=_readonly(data),
         n_states=S,
         n_actions=A,
+        width=width,
     )
+
+
+#: Rows are padded to a common width when the widest row has at most this many entries ...
+ELL_MAX_WIDTH = 64
+#: ... and padding grows storage by at most this factor.
+ELL_MAX_PADDING = 1.5
+
+
+def _pad_rows(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, K: int):
+    """Pad every CSR row to ``K`` entries with zeros at the row's last column (see SparseTransitions)."""
+    rows = indptr.shape[0] - 1
+    counts = np.diff(indptr)
+    slot = np.arange(K)[None, :]
+    src = np.minimum(indptr[:-1, None] + slot, indptr[1:, None] - 1)  # last real entry repeats
+    real = slot < counts[:, None]
+    new_indices = indices[src].astype(np.int32)
+    new_data = np.where(real, data[src], 0.0)
+    return new_indices.ravel(), new_data.ravel(), np.arange(rows + 1, dtype=np.int64) * K
 
 
 def _validate_discount(discount: Any, allow_one: bool) -> float:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernels.bellman import bellman_optimality_csr, bellman_optimality_dense, q_values_csr, q_values_dense
+from ._kernels.bellman import (bellman_optimality_csr, bellman_optimality_dense, bellman_optimality_ell, q_values_csr,
+                               q_values_dense)
 from ._kernels.evaluation import evaluation_sweep_csr, evaluation_sweep_dense
 from ._kernels.gauss_seidel import gauss_seidel_csr, gauss_seidel_dense
-from ._kernels.policy import policy_backup_csr, policy_backup_dense
+from ._kernels.policy import policy_backup_csr, policy_backup_dense, policy_backup_ell
 from ._kernels.relative_vi import relative_vi_step_csr, relative_vi_step_dense
 from .errors import ModelError
 from .models import MDP
@@ -83,8 +84,11 @@ def bellman_backup(model: MDP, v: np.ndarray, *, gamma: float | None = None,
     v = _vector(model, v)
     g = _gamma(model, gamma)
     v_out, pi_out = out if out is not None else (np.empty(model.n_states), np.empty(model.n_states, dtype=np.int64))
-    if model.sparse is not None:
-        t = model.sparse
+    t = model.sparse
+    if t is not None and t.width:
+        rows = model.n_states * model.n_actions
+        bellman_optimality_ell(t.indices.reshape(rows, t.width), t.data.reshape(rows, t.width), model.R, g, v, v_out, pi_out)
+    elif t is not None:
         bellman_optimality_csr(t.indptr, t.indices, t.data, model.R, g, v, v_out, pi_out)
     else:
         bellman_optimality_dense(model.P, model.R, g, v, v_out, pi_out)
@@ -116,7 +120,10 @@ def policy_backup(model: MDP, pi: np.ndarray, v: np.ndarray, *, gamma: float | N
     t = model.sparse
     if pi_arr.ndim == 1:
         det = _deterministic_policy(model, pi_arr)
-        if t is not None:
+        if t is not None and t.width:
+            rows = model.n_states * model.n_actions
+            policy_backup_ell(t.indices.reshape(rows, t.width), t.data.reshape(rows, t.width), model.R, g, det, v, v_out)
+        elif t is not None:
             policy_backup_csr(t.indptr, t.indices, t.data, model.R, g, det, v, v_out)
         else:
             policy_backup_dense(model.P, model.R, g, det, v, v_out)

@@ -8,10 +8,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mdplab._kernels.backward_induction import backward_induction_step_csr, backward_induction_step_dense
-from mdplab._kernels.bellman import bellman_optimality_csr, bellman_optimality_dense, q_values_csr, q_values_dense
+from mdplab._kernels.bellman import (bellman_optimality_csr, bellman_optimality_dense, bellman_optimality_ell, q_values_csr,
+                                    q_values_dense)
 from mdplab._kernels.evaluation import evaluation_sweep_csr, evaluation_sweep_dense
 from mdplab._kernels.gauss_seidel import gauss_seidel_csr, gauss_seidel_dense
-from mdplab._kernels.policy import policy_backup_csr, policy_backup_dense
+from mdplab._kernels.policy import policy_backup_csr, policy_backup_dense, policy_backup_ell
+from mdplab.models import validate_sparse_transitions
 from mdplab._kernels.relative_vi import relative_vi_step_csr, relative_vi_step_dense
 
 from _reference import bellman_ref, gauss_seidel_ref, policy_ref, q_ref
@@ -125,3 +127,44 @@ def test_threaded_kernels_are_bitwise_reproducible():
         outs.append((vo, pio))
     for vo, pio in outs[1:]:
         assert np.array_equal(vo, outs[0][0]) and np.array_equal(pio, outs[0][1])
+
+
+def _ell(P):
+    S, A = P.shape[:2]
+    t = validate_sparse_transitions(sp.csr_matrix(P.reshape(S * A, S)), A)
+    K = int(np.diff(t.indptr).max())
+    # force the padded layout whatever the padding heuristic decided
+    from mdplab.models import _pad_rows
+
+    idx, data, _ = _pad_rows(t.indptr, t.indices, t.data, K)
+    return idx.reshape(S * A, K), data.reshape(S * A, K)
+
+
+@given(models())
+def test_ell_kernels(m):
+    P, R, gamma, v, _, rng = m
+    S, A = R.shape
+    idx, data = _ell(P)
+    ref_v, _ = bellman_ref(P, R, gamma, v)
+    pi = rng.integers(0, A, S).astype(np.int64)
+    for bell, pol in ((bellman_optimality_ell, policy_backup_ell), (bellman_optimality_ell.py_func, policy_backup_ell.py_func)):
+        vo, pio = np.empty(S), np.empty(S, dtype=np.int64)
+        bell(idx, data, R, gamma, v, vo, pio)
+        np.testing.assert_allclose(vo, ref_v, rtol=RTOL, atol=1e-12)
+        np.testing.assert_allclose(q_ref(P, R, gamma, v)[np.arange(S), pio], ref_v, rtol=RTOL, atol=1e-12)
+        pol(idx, data, R, gamma, pi, v, vo)
+        np.testing.assert_allclose(vo, policy_ref(P, R, gamma, pi, v), rtol=RTOL, atol=1e-12)
+
+
+def test_padded_layout_round_trips():
+    rng = np.random.default_rng(1)
+    P = rng.dirichlet(np.ones(6), size=(6, 2))
+    P[rng.random(P.shape) < 0.5] = 0
+    P[..., 0] += P.sum(axis=2) == 0
+    P /= P.sum(axis=2, keepdims=True)
+    t = validate_sparse_transitions(sp.csr_matrix(P.reshape(12, 6)), 2)
+    from mdplab.models import _pad_rows
+
+    idx, data, indptr = _pad_rows(t.indptr, t.indices, t.data, int(np.diff(t.indptr).max()))
+    back = sp.csr_matrix((data, idx, indptr), shape=(12, 6)).toarray().reshape(6, 2, 6)
+    np.testing.assert_allclose(back, P, rtol=1e-15)

@@ -146,7 +146,7 @@ def test_chain_closed_form(n, gamma):
 # ---------------------------------------------------------------- guarantees and agreement
 @pytest.mark.parametrize("gamma", [0.5, 0.9, 0.99, 0.999])
 @pytest.mark.parametrize("tol", [1e-2, 1e-6])
-@pytest.mark.parametrize("method", ["vi", "gs", "mpi"])
+@pytest.mark.parametrize("method", ["vi", "gs", "mpi", "auto"])
 def test_stopping_rule_guarantee(gamma, tol, method):
     """Theorem (module docstring of mdplab.solvers._common): greedy policy tol-optimal, values within tol/2."""
     m = random_dense(12, 3, seed=7, discount=gamma, concentration=0.2)

@@ -19,3 +19,12 @@ def dot_csr(indptr, indices, data, i, v):
     for k in range(indptr[i], indptr[i + 1]):
         acc += data[k] * v[indices[k]]
     return acc
+
+
+@njit(inline="always", fastmath=FASTMATH, cache=True)
+def dot_ell(indices, data, i, v):
+    """Row ``i`` of the padded fixed-width layout: ``indices``/``data`` of shape ``(S*A, K)``."""
+    acc = 0.0
+    for k in range(indices.shape[1]):
+        acc += data[i, k] * v[indices[i, k]]
+    return acc

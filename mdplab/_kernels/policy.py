@@ -3,7 +3,7 @@
 from numba import njit, prange
 
 from . import FASTMATH
-from ._rows import dot_csr, dot_dense
+from ._rows import dot_csr, dot_dense, dot_ell
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=True)
@@ -20,3 +20,11 @@ def policy_backup_csr(indptr, indices, data, R, gamma, pi, v, v_out):
     for s in prange(S):
         a = pi[s]
         v_out[s] = R[s, a] + gamma * dot_csr(indptr, indices, data, s * A + a, v)
+
+
+@njit(parallel=True, fastmath=FASTMATH, cache=True)
+def policy_backup_ell(indices, data, R, gamma, pi, v, v_out):
+    S, A = R.shape
+    for s in prange(S):
+        a = pi[s]
+        v_out[s] = R[s, a] + gamma * dot_ell(indices, data, s * A + a, v)
