@@ -620,3 +620,25 @@ def test_quantile_dp_approaches_true_variance(shared_data):
         assert th.mean() == pytest.approx(e["true_return"]["mean"], abs=1e-9)
         errs.append(abs(th.var() - e["true_return"]["variance"]))
     assert errs[0] > errs[1] > errs[2]
+
+
+def test_parallel_and_serial_stock_kernels_agree():
+    """The prange kernel (used for tables >= PARALLEL_MIN_CELLS) equals the one-thread kernel bit for bit."""
+    kern = inst.forage()
+    grid, sup = StockGrid.integers(-8, 2), CategoricalSupport(0.0, 1.0, 9)
+    rng = np.random.default_rng(0)
+    S = kern.n_states
+    eta = rng.dirichlet(np.ones(sup.m), size=(S, grid.n))
+    tails = rng.dirichlet(np.ones(sup.m), size=(2, S))
+    pi_in = rng.integers(0, kern.n_actions, size=(S, grid.n))
+    util = neg_abs_utility()
+    for mode in (K.MODE_GREEDY, K.MODE_EVALUATE, K.MODE_IMPROVE):
+        outs = []
+        for fn in (K.stock_backup_csr, K.stock_backup_csr_serial):
+            e, v, p = np.empty_like(eta), np.empty((S, grid.n)), np.empty((S, grid.n), dtype=np.int64)
+            fn(kern.indptr, kern.indices, kern.data, kern.reward, kern.n_actions, 1.0, grid.lo, grid.step, sup.z0, sup.dz,
+               eta, tails[0], tails[1], util.code, util.params_array, pi_in, mode, 1e-10, e, v, p)
+            outs.append((e, v, p))
+        for a, b in zip(*outs):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(outs[0][0].sum(axis=2), 1.0, atol=TOL["mass"])

@@ -123,6 +123,13 @@ class CategoricalSupport:
     dz: float
     m: int
 
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.z0) and np.isfinite(self.dz) and self.dz > 0 and int(self.m) >= 2):
+            raise ModelError(f"a categorical support needs finite z0, dz > 0 and m >= 2; got {self.z0}, {self.dz}, {self.m}")
+        object.__setattr__(self, "z0", float(self.z0))
+        object.__setattr__(self, "dz", float(self.dz))
+        object.__setattr__(self, "m", int(self.m))
+
     @property
     def atoms(self) -> np.ndarray:
         return self.z0 + self.dz * np.arange(self.m)

@@ -66,6 +66,10 @@ class StockGrid:
     def __post_init__(self) -> None:
         if not (np.isfinite(self.lo) and np.isfinite(self.step) and self.step > 0 and int(self.n) >= 1):
             raise ModelError(f"stock grid needs finite lo, step > 0 and n >= 1; got lo={self.lo}, step={self.step}, n={self.n}")
+        # plain floats/ints so that the kernels see one type signature (no recompilation per caller type)
+        object.__setattr__(self, "lo", float(self.lo))
+        object.__setattr__(self, "step", float(self.step))
+        object.__setattr__(self, "n", int(self.n))
 
     @staticmethod
     def integers(lo: int, hi: int) -> "StockGrid":
@@ -190,6 +194,7 @@ def stock_backward_induction(kernel: JointKernel, horizon: int, utility: Expecte
         raise ModelError(f"horizon must be an integer >= 1; got {horizon!r}")
     if not (0.0 < gamma <= 1.0):
         raise ModelError(f"gamma must be in (0, 1]; got {gamma!r}")
+    gamma = float(gamma)
     delta = reward_lattice(kernel.reward)
     if support is None:
         if gamma == 1.0:
@@ -449,6 +454,7 @@ def distributional_value_iteration(kernel: JointKernel, gamma: float, utility: E
     """Stock-augmented distributional VI (spec Sec. 2.2): ``pi_k = G_K(eta_k)``, ``eta_{k+1} = T^{pi_k} eta_k``,
     ``eta_0 = delta_0``.  Stops after ``n_iter`` iterations, or earlier by rule (b) when ``tol`` is given:
     ``sup |F_K(eta_{k+1}) - F_K(eta_k)| <= tol (1 - gamma)/gamma``.  ``values[k] = F_K(eta_k)``."""
+    gamma = float(gamma)
     support = support or default_support(kernel, gamma)
     tails, tail_pol = stationary_tails(kernel, gamma, support, utility)
     S = kernel.n_states
@@ -478,7 +484,7 @@ def evaluate_stock_policy(kernel: JointKernel, gamma: float, utility: ExpectedUt
                           tol: float = 1e-13, eta0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Fixed point of the (interpolated, projected) ``T^pi`` on the grid by iteration (a gamma-contraction);
     returns ``(eta^pi, F_K(eta^pi))``.  Iterates until the objective changes by <= ``tol (1-gamma)/gamma``."""
-    S = kernel.n_states
+    S, gamma = kernel.n_states, float(gamma)
     policy = np.ascontiguousarray(policy, dtype=np.int64)
     if policy.shape != (S, grid.n) or policy.min() < 0 or policy.max() >= kernel.n_actions:
         raise ModelError(f"a stock policy must be integer actions of shape {(S, grid.n)}")
@@ -506,6 +512,7 @@ def distributional_policy_iteration(kernel: JointKernel, gamma: float, utility: 
     """Stock-augmented distributional PI (spec Sec. 2.3): evaluate ``pi_k``, improve greedily keeping
     ``pi_k(s, c)`` among the maximisers, stop when the policy repeats.  ``pi_0`` defaults to the
     mean-greedy (risk-neutral) policy.  ``values[k] = F_K(eta^{pi_k})``."""
+    gamma = float(gamma)
     support = support or default_support(kernel, gamma)
     tails, tail_pol = stationary_tails(kernel, gamma, support, utility)
     S = kernel.n_states
