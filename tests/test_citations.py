@@ -84,3 +84,29 @@ def test_cited_keys_finds_the_declared_forms(tmp_path, source, expected):
     path = tmp_path / "m.py"
     path.write_text(source)
     assert cited_keys(path) == expected
+
+
+def resolve(dotted: str):
+    """The object a dotted name points to: the longest importable module prefix, then attributes."""
+    import importlib
+
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        for name in parts[i:]:
+            obj = getattr(obj, name)
+        return obj
+    raise ImportError(dotted)
+
+
+def test_every_bound_names_an_existing_measuring_function():
+    broken = {}
+    for b in all_bounds():
+        try:
+            resolve(b.measured_by)
+        except (ImportError, AttributeError) as exc:
+            broken[b.name] = f"{b.measured_by}: {exc}"
+    assert not broken, f"measured_by names nothing importable: {broken}"
