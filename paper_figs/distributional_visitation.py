@@ -10,8 +10,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
-
 
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     import matplotlib

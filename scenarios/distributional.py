@@ -160,7 +160,7 @@ from algorithms.distributional.representations import CategoricalSupport  # noqa
 from algorithms.distributional.stock_dp import (StockGrid, distributional_policy_iteration,  # noqa: E402
                                                 distributional_value_iteration, evaluate_stock_policy,
                                                 policy_return_law, stage_value, stock_backward_induction)
-from bounds.avilapires2025 import DP_EXACT, DPI_MONOTONE, DVI_ERROR, DVI_GREEDY  # noqa: E402
+from bounds.avilapires2025 import DPI_MONOTONE, DVI_ERROR, DVI_GREEDY  # noqa: E402
 
 from .registry import Check, Scenario, Tolerance, register_scenario  # noqa: E402
 

@@ -8,7 +8,6 @@ Fraction arithmetic), the core's VI / backward induction, and the spec's [X] ref
 """
 from __future__ import annotations
 
-import itertools
 import json
 import math
 import warnings

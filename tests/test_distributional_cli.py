@@ -3,7 +3,6 @@ with the engines' oracles, and exit code 2 on bad input."""
 from __future__ import annotations
 
 import json
-from fractions import Fraction as F
 
 import numpy as np
 import pytest
