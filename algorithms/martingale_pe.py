@@ -494,8 +494,9 @@ def gtd_online(family: LinearValueFamily, traj: Trajectories, beta: float, learn
                theta0=None, state: OnlineState | None = None, shared: bool = False) -> OnlineState:
     """Two-time-scale GTD for the GMM form ``1/2 G_hat^T W G_hat`` (spec A2.3(d) [R]):
     ``w += b(clock) (xi_k delta_k - xi_k xi_k^T w dt)`` (``variant="gtd2"``, ``W = (E int xi xi^T dt)^{-1}``) or
-    ``w += b(clock) (xi_k delta_k - w dt)`` (``"gtd"``, ``W = I``), then
-    ``theta -= a(clock) (gamma_dt phi_{k+1} - phi_k) (xi_k^T w)``; choose ``b >> a``.  ``w`` is per episode;
+    ``w += b(clock) (xi_k delta_k - w dt)`` (``"gtd"``, ``W = I``), and simultaneously (with ``w`` before this
+    transition's update, as in GTD2 of Sutton et al. 2009) ``theta -= a(clock) (gamma_dt phi_{k+1} - phi_k) (xi_k^T w)``;
+    choose ``b >> a``.  ``w`` is per episode;
     ``shared`` and ``state`` as in :func:`td0_online`."""
     family, traj, beta = _require_linear(family), _check_traj(traj), _check_beta(beta)
     if variant not in ("gtd2", "gtd"):
@@ -516,11 +517,12 @@ def gtd_online(family: LinearValueFamily, traj: Trajectories, beta: float, learn
         delta = traj.r[:, k] * dt + gamma * Jn - J  # TD increment, spec A2
         clock = clock0 + k * dt
         b = aux_learning_rate(clock)
+        # theta's step uses w_k, formed before transition k: the updated w would carry delta_k, whose Brownian
+        # part is correlated with (gamma phi_{k+1} - phi_k) and biases the root by O(1) (cf. spec A6, adaptedness).
+        xw = (xi[:, k] * w).sum(axis=1)
+        _update(theta, -learning_rate(clock), (gamma * phin - Phi[:, k]) * xw[:, None], ew, shared)
         if variant == "gtd2":
-            xw = (xi[:, k] * w).sum(axis=1)
             w = w + b * xi[:, k] * (delta - xw * dt)[:, None]  # spec A2.3(d), W = (E int xi xi^T)^-1
         else:
             w = w + b * (xi[:, k] * delta[:, None] - w * dt)  # spec A2.3(d), W = I
-        xw = (xi[:, k] * w).sum(axis=1)
-        _update(theta, -learning_rate(clock), (gamma * phin - Phi[:, k]) * xw[:, None], ew, shared)
     return OnlineState(theta, w, clock0 + K * dt)

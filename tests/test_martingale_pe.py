@@ -299,6 +299,24 @@ def test_online_td0_first_step_by_hand():
     np.testing.assert_allclose(shared.theta, out.theta.mean(axis=0))
 
 
+def test_gtd2_first_steps_by_hand():
+    """theta's step uses w before the transition (w_0 = 0: theta does not move at k = 0); then
+    w_1 = b xi_0 delta_0 and theta_2 = theta_1 - a (gamma phi_2 - phi_1) xi_1^T w_1."""
+    traj = random_trajectories(4, E=2, K=2, terminal=False)
+    fam, beta, a, b = A41.family(), 0.7, 0.3, 2.0
+    th0 = np.array([0.4, -0.1])
+    one = mpe.gtd_online(fam, Trajectories(traj.t[:2], traj.X[:, :2], traj.r[:, :2], traj.dt), beta,
+                         lambda t: a, lambda t: b, theta0=th0)
+    phi = fam.phi(traj.t, traj.X)
+    g = np.exp(-beta * traj.dt)
+    delta0 = traj.r[:, 0] * traj.dt + g * phi[:, 1] @ th0 - phi[:, 0] @ th0
+    np.testing.assert_allclose(one.theta, np.tile(th0, (2, 1)))
+    np.testing.assert_allclose(one.aux, b * phi[:, 0] * delta0[:, None], rtol=1e-12)
+    two = mpe.gtd_online(fam, traj, beta, lambda t: a, lambda t: b, theta0=th0)
+    xw = (phi[:, 1] * one.aux).sum(axis=1)
+    np.testing.assert_allclose(two.theta, th0 - a * (g * phi[:, 2] - phi[:, 1]) * xw[:, None], rtol=1e-12)
+
+
 @pytest.mark.parametrize("shared", [False, True])
 @pytest.mark.parametrize("eta", [None, 3.0])
 def test_online_td_generic_family_path_equals_linear_path(shared, eta):
@@ -411,24 +429,33 @@ def test_discretisation_rate_monte_carlo():
     assert v.details["ci"][0] > 0.5
 
 
-@pytest.mark.slow
-def test_online_td_lambda_and_gtd2_reach_their_roots():
-    """TD(lambda) (eta = 2) and GTD2 online on A4.1 (exponential increment, 200 chains, time 500): the chain-mean
-    iterate is within 0.02 of the batch root of the same estimating equation computed on quadrature (exact)."""
-    dt = 0.01
-    exact_td0_root = mpe.lstd(A41.family(), A41.quadrature(dt), A41.beta)     # xi = phi, exponential increment
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal(200) * np.sqrt(A41.stationary_variance)
-    s_td = s_gtd = None
-    seed = 1
+def _online_a41(theta0, chunks: int, chains: int = 100, dt: float = 0.01):
+    """TD(lambda) (eta = 2, a = 0.3 (1 + t)^-0.6) and GTD2 (a = 0.5 (1 + t)^-0.6, b = 2 (1 + t)^-0.4) on A4.1 chains
+    (exponential increment, xi = phi), chunks of time 50; returns the chain-mean iterates after each chunk."""
     from mdplab.sde import observe, simulate_exact
-    for _ in range(5):
-        paths = simulate_exact(A41.sde, x, 100.0, dt, 200, seed)
+    x = np.random.default_rng(0).standard_normal(chains) * np.sqrt(A41.stationary_variance)
+    s_td = s_gtd = None
+    seed, history = 1, []
+    for _ in range(chunks):
+        paths = simulate_exact(A41.sde, x, 50.0, dt, chains, seed)
         traj = observe(paths, lambda t, X: X[..., 0] ** 2)
-        s_td = mpe.td_lambda_online(A41.family(), traj, A41.beta, 2.0, mpe.power_schedule(0.3, 0.6), state=s_td)
-        s_gtd = mpe.gtd_online(A41.family(), traj, A41.beta, mpe.power_schedule(0.05, 0.6),
-                               mpe.power_schedule(0.5, 0.4), state=s_gtd)
+        s_td = mpe.td_lambda_online(A41.family(), traj, A41.beta, 2.0, mpe.power_schedule(0.3, 0.6), theta0=theta0,
+                                    state=s_td)
+        s_gtd = mpe.gtd_online(A41.family(), traj, A41.beta, mpe.power_schedule(0.5, 0.6),
+                               mpe.power_schedule(2.0, 0.4), theta0=theta0, state=s_gtd)
         x, seed = paths.X[:, -1, 0], paths.rng_state
-    assert np.abs(s_gtd.theta.mean(axis=0) - exact_td0_root).max() < 0.02
-    # TD(lambda)'s root: the MOC with the trace as test function, close to the truth at this dt
-    assert np.abs(s_td.theta.mean(axis=0) - A41.theta_star).max() < 0.02
+        history.append((s_td.theta.mean(axis=0), s_gtd.theta.mean(axis=0)))
+    return history
+
+
+@pytest.mark.slow
+def test_online_td_lambda_and_gtd2():
+    """From theta = 0 on A4.1 (100 chains, time 1200): the chain-mean online TD(lambda) (eta = 2) iterate is within
+    0.02 of the truth (its root, the MOC with the trace as test function, is within O(dt) of J here) and GTD2's
+    is within 0.02 of the root of its estimating equation (exact LSTD with xi = phi, exponential increment, by
+    quadrature).  Spec-author-of-this-test runs: TD(lambda) (0.329, 0.335), GTD2 (0.329, 0.333), root (0.338, 0.333).
+    Regression guard: GTD2 taking its theta step with the already-updated w settled near (0.18, 0.41)."""
+    root = mpe.lstd(A41.family(), A41.quadrature(0.01), A41.beta)
+    history = _online_a41(np.zeros(2), 24)
+    assert np.abs(history[-1][0] - A41.theta_star).max() < 0.02
+    assert np.abs(history[-1][1] - root).max() < 0.02
