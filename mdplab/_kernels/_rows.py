@@ -1,4 +1,5 @@
 """Inner row products shared by every operator kernel: ``sum_s' P[s, a, s'] v[s']``."""
+import numpy as np
 from numba import njit
 
 from . import FASTMATH
@@ -28,3 +29,42 @@ def dot_ell(indices, data, i, v):
     for k in range(indices.shape[1]):
         acc += data[i, k] * v[indices[i, k]]
     return acc
+
+
+@njit(inline="always", fastmath=FASTMATH, cache=True)
+def greedy_dense(P, R, gamma, v, s):
+    """``(max_a q(s, a), first argmax)`` with ``q = R + gamma P v``."""
+    best = -np.inf
+    arg = 0
+    for a in range(R.shape[1]):
+        qa = R[s, a] + gamma * dot_dense(P, s, a, v)
+        if qa > best:
+            best = qa
+            arg = a
+    return best, arg
+
+
+@njit(inline="always", fastmath=FASTMATH, cache=True)
+def greedy_csr(indptr, indices, data, R, gamma, v, s):
+    best = -np.inf
+    arg = 0
+    A = R.shape[1]
+    for a in range(A):
+        qa = R[s, a] + gamma * dot_csr(indptr, indices, data, s * A + a, v)
+        if qa > best:
+            best = qa
+            arg = a
+    return best, arg
+
+
+@njit(inline="always", fastmath=FASTMATH, cache=True)
+def greedy_ell(indices, data, R, gamma, v, s):
+    best = -np.inf
+    arg = 0
+    A = R.shape[1]
+    for a in range(A):
+        qa = R[s, a] + gamma * dot_ell(indices, data, s * A + a, v)
+        if qa > best:
+            best = qa
+            arg = a
+    return best, arg
