@@ -88,6 +88,25 @@ def test_resume_recomputes_nothing_and_completes_a_torn_file(tmp_path):
     assert numbers(read_results(path)) == numbers(first)
 
 
+def crashing_cell(params: dict, seed: int) -> dict:
+    """Interrupts the sweep (like Ctrl-C or a killed driver) on the fifth call."""
+    CALLS.append((params["x"], seed))
+    if len(CALLS) == 5:
+        raise KeyboardInterrupt
+    return synthetic_cell(params, seed)
+
+
+def test_an_interrupted_sweep_keeps_every_finished_cell(tmp_path):
+    CALLS.clear()
+    with pytest.raises(KeyboardInterrupt):
+        run_cells([synthetic(cell=crashing_cell)], out_dir=tmp_path)
+    assert len(read_results(results_path(tmp_path, "test_synthetic"))) == 4
+    CALLS.clear()
+    resumed = run_cells([synthetic(cell=counting_cell)], out_dir=tmp_path, resume=True)["test_synthetic"]
+    assert len(CALLS) == 12 - 4
+    assert numbers(resumed) == numbers(run_cells([synthetic()], out_dir=tmp_path / "fresh")["test_synthetic"])
+
+
 def test_without_resume_the_file_starts_afresh(tmp_path):
     run_cells([synthetic()], out_dir=tmp_path)
     run_cells([synthetic()], out_dir=tmp_path, n_seeds=1)
