@@ -641,3 +641,30 @@ def test_parallel_and_serial_stock_kernels_agree():
         for a, b in zip(*outs):
             np.testing.assert_array_equal(a, b)
         np.testing.assert_allclose(outs[0][0].sum(axis=2), 1.0, atol=TOL["mass"])
+
+
+def test_solvers_warn_for_exponential_utility_below_gamma_one():
+    from algorithms.distributional import exponential_utility
+    kern = joint_kernel_from_outcomes(inst.random_joint_kernel(2, 2, 0))
+    with pytest.warns(ObjectiveWarning, match="scale-consistent"):
+        stock_backward_induction(kern, 2, exponential_utility(1.0), StockGrid.integers(-4, 4), 0.5,
+                                 CategoricalSupport(-2.0, 0.5, 9))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ObjectiveWarning)   # gamma = 1: inside the class, no warning
+        stock_backward_induction(kern, 2, exponential_utility(1.0), StockGrid.integers(-4, 4))
+
+
+def test_sampled_returns_are_discounted_sums():
+    kern = joint_kernel_from_outcomes(inst.random_joint_kernel(3, 2, 1))
+    sol = stock_backward_induction(kern, 4, cvar_inner_utility(), StockGrid.integers(-8, 8), 0.5, CategoricalSupport(-2.0, 0.25, 25))
+    eps = sample_episodes(sol, 0, -1.0, 500, seed=2)
+    np.testing.assert_allclose(0.5 ** 4 * eps.stocks[:, -1], -1.0 + eps.returns, atol=1e-12)   # T0
+
+
+@pytest.mark.parametrize("gamma,expect_exact", [(0.5, False), (1.0, True)])
+def test_diagnostic_accepts_expected_utility_objects(gamma, expect_exact):
+    from algorithms.distributional import exponential_utility
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ObjectiveWarning)
+        assert diagnose_objective(exponential_utility(1.0), gamma, trials=300).exact == expect_exact
+        assert diagnose_objective(mean_cvar_utility(0.3, 0.25), gamma, trials=300).exact

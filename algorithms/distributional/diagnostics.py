@@ -21,6 +21,7 @@ from typing import Callable
 
 import numpy as np
 
+from .objectives import ExpectedUtility
 from .representations import FiniteDistribution
 
 
@@ -51,12 +52,16 @@ def _random_law(rng: np.random.Generator, n_atoms: int, spread: float) -> Finite
     return FiniteDistribution.from_pairs(zip(atoms.tolist(), probs.tolist()))
 
 
-def diagnose_objective(K: Callable[[FiniteDistribution], float], gamma: float, trials: int = 2000, seed: int = 0,
+def diagnose_objective(K: "Callable[[FiniteDistribution], float] | ExpectedUtility", gamma: float, trials: int = 2000, seed: int = 0,
                        n_atoms: int = 3, spread: float = 3.0, tol: float = 1e-9, warn: bool = True) -> ObjectiveDiagnosis:
     """Search for violations of (M) and (S_gamma) of ``K`` (a functional of the law of ``c + G``).
 
-    Warns with :class:`ObjectiveWarning` when one is found (``warn=True``).
+    ``K`` is a functional of a :class:`FiniteDistribution` or an :class:`~.objectives.ExpectedUtility`
+    (then ``K(nu) = E_nu f``).  Warns with :class:`ObjectiveWarning` when a violation is found (``warn=True``).
     """
+    if isinstance(K, ExpectedUtility):
+        u = K
+        K = lambda law: float(law.expect(lambda x: float(u(float(x)))))  # noqa: E731
     rng = np.random.default_rng(seed)
     mix_bad = scale_bad = 0
     ex_mix = ex_scale = None

@@ -139,6 +139,19 @@ def _tail_signs(utility: ExpectedUtility) -> tuple[float, float]:
     return _sign(utility.slope_below), _sign(utility.slope_above)
 
 
+def warn_if_outside_class(utility: ExpectedUtility, gamma: float) -> None:
+    """Warn (:class:`~algorithms.distributional.diagnostics.ObjectiveWarning`) when ``f`` is known not to be
+    scale-consistent at ``gamma < 1`` (no homogeneity degree, e.g. exponential utility: spec T6(b));
+    custom functionals can be tested numerically with :func:`~algorithms.distributional.diagnostics.diagnose_objective`."""
+    if gamma < 1.0 and utility.degree is None:
+        import warnings
+
+        from .diagnostics import ObjectiveWarning
+
+        warnings.warn(f"utility {utility.name} is not scale-consistent at gamma={gamma:g} (S_gamma fails): stock-augmented "
+                      "DP may be suboptimal (Avila Pires et al. 2025; spec Sec. 1.4, T6(b))", ObjectiveWarning, stacklevel=3)
+
+
 def _kernel_args(kernel: JointKernel) -> tuple:
     return kernel.indptr, kernel.indices, kernel.data, kernel.reward, kernel.n_actions
 
@@ -195,6 +208,7 @@ def stock_backward_induction(kernel: JointKernel, horizon: int, utility: Expecte
     if not (0.0 < gamma <= 1.0):
         raise ModelError(f"gamma must be in (0, 1]; got {gamma!r}")
     gamma = float(gamma)
+    warn_if_outside_class(utility, gamma)
     delta = reward_lattice(kernel.reward)
     if support is None:
         if gamma == 1.0:
@@ -280,16 +294,19 @@ def policy_return_law(sol: FiniteHorizonStockSolution, s0: int, c0: float) -> Po
 
 @dataclass(frozen=True)
 class Episodes:
-    """Sampled episodes: ``states (n, H+1)``, ``actions (n, H)``, ``rewards (n, H)``, ``stocks (n, H+1)``."""
+    """Sampled episodes: ``states (n, H+1)``, ``actions (n, H)``, ``rewards (n, H)`` (undiscounted
+    ``r_t``), ``stocks (n, H+1)``, and the discount ``gamma``."""
 
     states: np.ndarray
     actions: np.ndarray
     rewards: np.ndarray
     stocks: np.ndarray
+    gamma: float = 1.0
 
     @property
     def returns(self) -> np.ndarray:
-        return self.rewards.sum(axis=1) if self.rewards.size else np.zeros(self.rewards.shape[0])
+        """``G = sum_t gamma^t r_t`` per episode."""
+        return self.rewards @ (self.gamma ** np.arange(self.rewards.shape[1]))
 
 
 def _stock_actions(sol: FiniteHorizonStockSolution, t: int, s: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -328,9 +345,7 @@ def sample_episodes(sol: FiniteHorizonStockSolution, s0: int, c0: float, n: int,
         actions[:, t], rewards[:, t] = a, k.reward[e]
         states[:, t + 1] = k.indices[e]
         stocks[:, t + 1] = (stocks[:, t] + rewards[:, t]) / sol.gamma
-    if sol.gamma != 1.0:
-        rewards = rewards * sol.gamma ** np.arange(H)[None, :]  # discounted rewards: returns = sum
-    return Episodes(states, actions, rewards, stocks)
+    return Episodes(states, actions, rewards, stocks, sol.gamma)
 
 
 # ----------------------------------------------------------------------------- scalar shadow (Sec. 2.5)
@@ -455,6 +470,7 @@ def distributional_value_iteration(kernel: JointKernel, gamma: float, utility: E
     ``eta_0 = delta_0``.  Stops after ``n_iter`` iterations, or earlier by rule (b) when ``tol`` is given:
     ``sup |F_K(eta_{k+1}) - F_K(eta_k)| <= tol (1 - gamma)/gamma``.  ``values[k] = F_K(eta_k)``."""
     gamma = float(gamma)
+    warn_if_outside_class(utility, gamma)
     support = support or default_support(kernel, gamma)
     tails, tail_pol = stationary_tails(kernel, gamma, support, utility)
     S = kernel.n_states
@@ -513,6 +529,7 @@ def distributional_policy_iteration(kernel: JointKernel, gamma: float, utility: 
     ``pi_k(s, c)`` among the maximisers, stop when the policy repeats.  ``pi_0`` defaults to the
     mean-greedy (risk-neutral) policy.  ``values[k] = F_K(eta^{pi_k})``."""
     gamma = float(gamma)
+    warn_if_outside_class(utility, gamma)
     support = support or default_support(kernel, gamma)
     tails, tail_pol = stationary_tails(kernel, gamma, support, utility)
     S = kernel.n_states
