@@ -165,7 +165,7 @@ register_scenario(Scenario(
     cell=pi_monotone_cell,
     grid={"quick": [{"S": S, "A": 4, "gamma": g} for S in (10, 30) for g in (0.9, 0.99)],
           "full": [{"S": S, "A": A, "gamma": g} for S in (10, 100, 300) for A in (2, 10) for g in (0.9, 0.99, 0.999)]},
-    seeds={"quick": 5, "full": 30},
+    seeds={"quick": 5, "full": 10},
     checks=(Check(PI_MONOTONE.name, "lower", tolerance=SOLVE_TOL),),
 ))
 
@@ -177,6 +177,6 @@ register_scenario(Scenario(
     cell=rvi_gain_cell,
     grid={"quick": [{"S": 5, "A": 2, "tau": 0.5, "k": k} for k in (0, 2, 5, 10, 20)],
           "full": [{"S": S, "A": 3, "tau": t, "k": k} for S in (5, 7) for t in (0.1, 0.5) for k in (0, 1, 2, 5, 10, 20, 40)]},
-    seeds={"quick": 4, "full": 20},
+    seeds={"quick": 4, "full": 10},
     checks=(Check(RVI_GAIN.name, "bound", tolerance=GAIN_TOL),),
 ))
