@@ -7,7 +7,8 @@
    measured inside the child around ``plan()``.  mdplab's numba kernels are compiled before timing.  The
    greedy action at b0 is compared (pomdp-py does not expose its value).
 2. Time to certify Tiger's V*(b0) to 1e-6 (``discounted_value_iteration``).
-3. Lower/upper gap at b0 against time on hallway and tiger-grid (``point_based_value_iteration``).
+3. Lower/upper gap at b0 against time on hallway and tiger-grid (``point_based_value_iteration``, Perseus
+   lower + sawtooth upper on a PBVI belief set; and ``heuristic_search_value_iteration``, HSVI).
 
 Run: ``python benchmarks/pomdp.py [--max-h 6] [--peer-timeout 60] [--pb-seconds 60]``.
 """
@@ -23,7 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from mdplab.cassandra import read_cassandra
-from mdplab.pomdp_planning import discounted_value_iteration, finite_horizon_value_iteration, point_based_value_iteration
+from mdplab.pomdp_planning import (discounted_value_iteration, finite_horizon_value_iteration,
+                                   heuristic_search_value_iteration, point_based_value_iteration)
 
 DATA = Path(os.environ.get("MDPLAB_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
@@ -86,11 +88,17 @@ def certify_tiger(tol: float) -> None:
 
 def gap_vs_time(name: str, seconds: float) -> None:
     m = read_cassandra(DATA / "pomdp" / name)
-    sol = point_based_value_iteration(m, max_seconds=seconds, n_beliefs=512, seed=0)
-    print(f"{name}: seconds, lower, upper, gap")
-    for t, lo, up in sol.history:
-        print(f"  {t:8.2f}  {lo:.6f}  {up:.6f}  {up - lo:.6f}")
-    print(flush=True)
+    for label, solver in (("perseus+sawtooth", lambda: point_based_value_iteration(m, max_seconds=seconds,
+                                                                                   n_beliefs=512, seed=0)),
+                          ("hsvi", lambda: heuristic_search_value_iteration(m, max_seconds=seconds, tol=1e-3))):
+        sol = solver()
+        print(f"{name} [{label}]: seconds, lower, upper, gap (first row: initial blind/FIB bounds)")
+        rows = sol.history
+        for i in np.unique(np.r_[np.searchsorted(rows[:, 0], [0.0, 1, 2, 5, 10, 20, 30, 45, 60]), len(rows) - 1]):
+            if i < len(rows):
+                t, lo, up = rows[i]
+                print(f"  {t:8.2f}  {lo:.6f}  {up:.6f}  {up - lo:.6f}")
+        print(flush=True)
 
 
 def main(argv=None) -> int:

@@ -331,3 +331,17 @@ def test_cli_solve_discounted_json(shared_data, capsys):
     assert out["certified"] and out["upper"] - out["lower"] <= 1e-5
     assert out["lower"] <= TIGER_AAAI + 5e-7 and out["upper"] >= TIGER_AAAI - 5e-7
     assert {"value", "lower", "upper", "n_alpha", "seconds"} <= set(out)
+
+
+def test_hsvi_brackets_and_converges_on_tiger(shared_data):
+    m = tiger(shared_data, "tiger.aaai.POMDP")
+    sol = pp.heuristic_search_value_iteration(m, max_seconds=20, tol=1e-2)
+    assert sol.converged and sol.lower <= TIGER_AAAI + 5e-7 and sol.upper >= TIGER_AAAI - 5e-7
+    assert np.all(np.diff(sol.history[:, 1]) >= -1e-12) and np.all(np.diff(sol.history[:, 2]) <= 1e-12)
+
+
+def test_hsvi_bounds_valid_on_4x3(shared_data):
+    m = read_cassandra(shared_data / "pomdp" / "4x3.95.POMDP")
+    sol = pp.heuristic_search_value_iteration(m, max_seconds=1.0, tol=1e-3)
+    fib = float(np.max(m.b0 @ pp.fast_informed_bound_q(m)))
+    assert pp.blind_policy_alphas(m).value(m.b0) - 1e-12 <= sol.lower <= sol.upper <= fib + 1e-9
