@@ -150,7 +150,12 @@ _DISCOVERED = False
 
 
 def register_scenario(scenario: Scenario) -> Scenario:
-    """Add ``scenario`` to the registry and return it (names are unique)."""
+    """Add ``scenario`` to the registry and return it (names are unique; every check's bound must be
+    registered, else :class:`bounds.core.UnknownBoundError`)."""
+    from bounds.core import get_bound
+
+    for name in scenario.bound_names:
+        get_bound(name)
     old = _SCENARIOS.get(scenario.name)
     if old is not None and old is not scenario and (old.cell.__module__, old.cell.__name__) != \
             (scenario.cell.__module__, scenario.cell.__name__):

@@ -260,6 +260,11 @@ def test_scenario_registry_rules():
         register_scenario(synthetic(name="test_registered", cell=counting_cell))
     with pytest.raises(UnknownScenarioError):
         get_scenario("no_such_scenario")
+    bad = Scenario(name="test_bad_bound", description="d", family="f", algorithm="a", cell=synthetic_cell,
+                   grid={"quick": [{"x": 1}], "full": [{"x": 1}]}, seeds={"quick": 1, "full": 1},
+                   checks=(Check("no.such.bound", "bound"),))
+    with pytest.raises(ValueError, match="no bound named"):
+        register_scenario(bad)
 
 
 def test_list_json_names_theorems_and_sources(capsys):
