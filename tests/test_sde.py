@@ -101,18 +101,22 @@ def test_splitmix64_reference_vectors():
     assert got == [0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4, 0x06C45D188009454F]
 
 
-def test_linear_kernel_matches_numpy_recursion():
-    """The path kernel equals X_{k+1} = F X_k + f + L Z_k in numpy with Z_k drawn from the same streams
-    (L.shape[1] normals per step, path p from stream p), so the kernel adds no error of its own."""
-    lin = sde.LinearSDE(np.array([[-1.0, 2.0], [-2.0, -1.0]]), np.array([0.2, -0.1]),
-                        np.array([[0.5, 0.0, 0.1], [0.3, 0.4, 0.0]]))
+@pytest.mark.parametrize("d", [1, 2])
+def test_linear_kernel_matches_numpy_recursion(d):
+    """The path kernel (d = 1: its scalar fast path) equals X_{k+1} = F X_k + f + L Z_k in numpy with Z_k drawn
+    from the same streams (L.shape[1] normals per step, path p from stream p): the kernel adds no error."""
+    if d == 2:
+        lin = sde.LinearSDE(np.array([[-1.0, 2.0], [-2.0, -1.0]]), np.array([0.2, -0.1]),
+                            np.array([[0.5, 0.0, 0.1], [0.3, 0.4, 0.0]]))
+    else:
+        lin = sde.ornstein_uhlenbeck(1.3, 0.7, mean=0.4)
     n, K_, dt = 4, 7, 0.1
-    x0 = np.array([[0.0, 1.0], [1.0, -2.0], [3.0, 0.5], [-1.0, -1.0]])
+    x0 = np.array([[0.0, 1.0], [1.0, -2.0], [3.0, 0.5], [-1.0, -1.0]])[:, :d]
     paths = sde.simulate_exact(lin, x0, K_ * dt, dt, n, seed=13)
     F, f, L = lin.exact_transition(dt)
     m = L.shape[1]  # the exact transition factor is (d, d) whatever Sigma's m
     Z = sde.standard_normals(n, K_ * m, seed=13).reshape(n, K_, m)
-    X = np.empty((n, K_ + 1, 2))
+    X = np.empty((n, K_ + 1, d))
     X[:, 0] = x0
     for k in range(K_):
         X[:, k + 1] = X[:, k] @ F.T + f + Z[:, k] @ L.T

@@ -136,6 +136,17 @@ def linear_gaussian_paths(F, f, L, state, kn, wn, fn, z, out):
     the initial state (set by the caller).  ``z`` is (n, m) scratch."""
     n, K1, d = out.shape
     m = L.shape[1]
+    if d == 1 and m == 1:  # scalar fast path: the state stays in a register (no reload of out[p, k])
+        F00, f0, L00 = F[0, 0], f[0], L[0, 0]
+        for p in prange(n):
+            s = state[p]
+            x = out[p, 0, 0]
+            for k in range(K1 - 1):
+                s, zz = standard_normal(s, kn, wn, fn)
+                x = f0 + F00 * x + L00 * zz
+                out[p, k + 1, 0] = x
+            state[p] = s
+        return
     for p in prange(n):
         s = state[p]
         zp = z[p]
