@@ -132,7 +132,8 @@ def check_rate(x, measured, claimed_slope: float, *, scale: str = "loglog", alte
     boots = (tc[:, None] * (boot_means - boot_means.mean(axis=0))).sum(axis=0) / (tc * tc).sum()
     a = (1 - confidence) / 2
     lo, hi = (float(v) for v in np.quantile(boots, [a, 1 - a]))
-    details = {**base, "slope": slope, "ci": [lo, hi], "confidence": confidence, "slope_atol": slope_atol,
+    intercept = float(logy.mean() - slope * t.mean())
+    details = {**base, "slope": slope, "intercept": intercept, "ci": [lo, hi], "confidence": confidence, "slope_atol": slope_atol,
                "alternative": alternative}
     ci = f"slope {slope:.4g}, {confidence:.0%} CI [{lo:.4g}, {hi:.4g}]"
     if hi - lo > max_ci_width:

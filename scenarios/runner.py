@@ -372,6 +372,12 @@ def scenario_figure(scenario: Scenario, records: list[dict], rows: list[dict], p
             order = np.argsort(x)
             if np.isfinite(b).any():
                 ax.plot(x[order], b[order], "k.", ms=3, label="bound (per cell)")
+            d = row.get("details", {})
+            if "intercept" in d:
+                xs = np.unique(x)
+                t = np.log(xs) if check.scale == "loglog" else xs
+                ax.plot(xs, np.exp(d["intercept"] + d["slope"] * t), "C1-", lw=1,
+                        label=f"fit: slope {d['slope']:.4g} (claimed {d['claimed']:.4g})")
             ax.set_yscale("log")
             if check.scale == "loglog":
                 ax.set_xscale("log")
