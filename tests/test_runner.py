@@ -145,6 +145,18 @@ def test_dask_gives_the_serial_numbers(tmp_path, dask_cluster):
     assert numbers(dask[sc.name]) == numbers(serial[sc.name])
 
 
+@pytest.mark.slow  # ~10 s: the workers import mdplab and load the numba caches
+def test_reproduce_on_a_dask_scheduler_from_the_command_line(tmp_path, dask_cluster, capsys):
+    cluster, _ = dask_cluster
+    argv = ["reproduce", "vi_stopping", "--seeds", "2", "--json"]
+    assert main(argv + ["--scheduler", cluster.scheduler_address, "--out", str(tmp_path / "dask")]) == 0
+    dask_rows = json.loads(capsys.readouterr().out)
+    assert main(argv + ["--out", str(tmp_path / "serial")]) == 0
+    assert json.loads(capsys.readouterr().out) == dask_rows
+    assert numbers(read_results(results_path(tmp_path / "dask", "vi_stopping"))) == \
+        numbers(read_results(results_path(tmp_path / "serial", "vi_stopping")))
+
+
 def test_dask_worker_killed_mid_sweep_loses_and_duplicates_nothing(tmp_path, dask_cluster):
     cluster, client = dask_cluster
     sc = synthetic(name="test_kill", sleep=0.15, seeds=8)            # 32 cells of 0.15 s on 2 workers
