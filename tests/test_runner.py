@@ -8,7 +8,6 @@ import os
 import signal
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -115,7 +114,7 @@ def test_without_resume_the_file_starts_afresh(tmp_path):
 
 def test_process_pool_gives_the_serial_numbers(tmp_path):
     # a real numba scenario and the synthetic one, through a 2-process spawn pool
-    from scenarios.core_theorems import vi_stopping_cell  # noqa: F401  (registers the core scenarios)
+    import scenarios.core_theorems  # noqa: F401  (registers the core scenarios)
     from scenarios.registry import get_scenario
 
     scs = [synthetic(), get_scenario("pi_monotone")]
