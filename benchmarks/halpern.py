@@ -8,6 +8,11 @@ iteration, on the core's benchmark generators (``scenarios.classic``: random den
 gridworld).  Anc-VI and VI count one Bellman application per iteration; for MPI/PI ``iterations`` counts
 policy improvements (each with an evaluation), so wall time is the comparable column there.
 
+Part 1b, two of the MDPs plus the lower-bound hard chain (spec Sec. 3.6, ``n = 10002`` states, longer than
+the horizon ``1/(1 - gamma)``, so VI cannot finish by reaching the end of the chain): Bellman applications until
+the Bellman error ``||T U^k - U^k||_inf <= eps_B ||U*||_inf`` (the quantity of the Anc-VI theorem, no
+certificate), Anc-VI vs VI, both from ``U^0 = 0``.
+
 Part 2, finite-sum problems: oracle calls (epochs = calls / n, monitoring not charged) and wall time until
 the exact residual <= eps, for every method, on the policeman-burglar game and the +-1-row least-squares
 family; randomised methods over 5 seeds (mean and median of epochs; cost is random, spec Sec. 5.1).
@@ -22,13 +27,15 @@ import time
 
 import numpy as np
 
-from algorithms.anchored_vi import anchored_value_iteration
+from algorithms.anchored_vi import anchored_iterates, anchored_value_iteration
 from algorithms.extragradient import anchored_extragradient, extragradient, vr_extragradient
 from algorithms.finite_sum import pm_one_least_squares, policeman_burglar
 from algorithms.mirror_prox import entropic_mirror_prox
 from algorithms.vr_halpern import deterministic_halpern, inexact_halpern_vrforb, vr_halpern
+from mdplab.operators import bellman_backup
 from mdplab.solvers import policy_iteration, solve, value_iteration
 from scenarios.classic import gridworld, random_dense, random_sparse
+from scenarios.halpern import hard_chain
 
 
 def timed(fn):
@@ -60,6 +67,43 @@ def mdp_part(quick: bool, eps: float) -> None:
             count = sol.info.get("bellman_applications", sol.iterations)
             print(f"| {name} | {label} ({sol.method}) | {count}{'' if sol.converged else ' (not converged)'} "
                   f"| {gap:.2g} | {sec:.3f} |")
+
+
+def applications_to_bellman_error(model, target: float, anchored: bool, cap: int) -> int | None:
+    """Bellman applications until ``||T U^k - U^k||_inf <= target`` (None if not within ``cap``)."""
+    u0 = np.zeros(model.n_states)
+    if anchored:
+        for k, U, TU, _ in anchored_iterates(model, u0, model.gamma, "discounted"):
+            if np.abs(TU - U).max() <= target:
+                return k + 1
+            if k >= cap:
+                return None
+    v = u0
+    for k in range(cap + 1):
+        Tv = bellman_backup(model, v)[0]
+        if np.abs(Tv - v).max() <= target:
+            return k + 1
+        v = Tv
+    return None
+
+
+def bellman_error_part(quick: bool, eps_b: float) -> None:
+    gamma = 0.999
+    models = [("hard chain n=10002", lambda: hard_chain(10_002, gamma)),
+              ("random dense S=200 A=5", lambda: random_dense(200, 5, 0, discount=gamma)),
+              ("gridworld 20x20 slip .1", lambda: gridworld(20, 0.1, discount=gamma))]
+    cap = 20_000 if quick else 50_000
+    print(f"\n## Bellman applications to ||TU - U||_inf <= {eps_b:g} ||U*||_inf, gamma = {gamma}, U^0 = 0\n")
+    print("| instance | Anc-VI | VI | seconds (Anc-VI / VI) |")
+    print("|---|---|---|---|")
+    for name, make in models:
+        model = make()
+        scale = float(np.abs(solve(model, tol=1e-9).values).max())  # ||U*||_inf to ~1e-9
+        bellman_backup(model, np.zeros(model.n_states))  # warm the kernel before timing
+        (anc, t_anc), (vi, t_vi) = (timed(lambda: applications_to_bellman_error(model, eps_b * scale, a, cap))
+                                    for a in (True, False))
+        fmt = lambda x: f"> {cap}" if x is None else str(x)  # noqa: E731
+        print(f"| {name} | {fmt(anc)} | {fmt(vi)} | {t_anc:.2f} / {t_vi:.2f} |")
 
 
 def finite_sum_methods(op, problem: str):
@@ -110,10 +154,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller instances (a few minutes)")
     ap.add_argument("--eps", type=float, default=1e-6, help="policy-gap target of the MDP part")
-    ap.add_argument("--part", choices=("all", "mdp", "finite-sum"), default="all")
+    ap.add_argument("--eps-bellman", type=float, default=1e-3, help="relative Bellman-error target of part 1b")
+    ap.add_argument("--part", choices=("all", "mdp", "bellman", "finite-sum"), default="all")
     args = ap.parse_args()
     if args.part in ("all", "mdp"):
         mdp_part(args.quick, args.eps)
+    if args.part in ("all", "bellman"):
+        bellman_error_part(args.quick, args.eps_bellman)
     if args.part in ("all", "finite-sum"):
         finite_sum_part(args.quick)
 
