@@ -5,7 +5,8 @@
    machine in this script; pomdp-py runs in a forked child per H only so that it can be stopped after
    ``--peer-timeout`` seconds (its Cython loop cannot be interrupted in-process); the time reported for it is
    measured inside the child around ``plan()``.  mdplab's numba kernels are compiled before timing.  The
-   greedy action at b0 is compared (pomdp-py does not expose its value).
+   greedy action at b0 is compared (pomdp-py does not expose its value).  Times are the minimum over
+   ``REPEATS`` runs for both (the machine is shared; the minimum is the least noisy estimate).
 2. Time to certify Tiger's V*(b0) to 1e-6 (``discounted_value_iteration``).
 3. Lower/upper gap at b0 against time on hallway and tiger-grid (``point_based_value_iteration``, Perseus
    lower + sawtooth upper on a PBVI belief set; and ``heuristic_search_value_iteration``, HSVI).
@@ -30,15 +31,23 @@ from mdplab.pomdp_planning import (discounted_value_iteration, finite_horizon_va
 DATA = Path(os.environ.get("MDPLAB_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 
+REPEATS = 5
+
+
 def _pomdp_py_child(H: int, q) -> None:
     import pomdp_py
     from pomdp_py.problems.tiger import tiger_problem as tp
 
-    tiger = tp.make_tiger(noise=0.15, init_state="tiger-left", init_belief=[0.5, 0.5])
-    vi = pomdp_py.ValueIteration(horizon=H, discount_factor=0.95)
-    t0 = time.perf_counter()
-    action = vi.plan(tiger.agent)
-    q.put((time.perf_counter() - t0, str(action)))
+    best, action = np.inf, None
+    for _ in range(REPEATS):
+        tiger = tp.make_tiger(noise=0.15, init_state="tiger-left", init_belief=[0.5, 0.5])
+        vi = pomdp_py.ValueIteration(horizon=H, discount_factor=0.95)
+        t0 = time.perf_counter()
+        action = vi.plan(tiger.agent)
+        best = min(best, time.perf_counter() - t0)
+        if best > 5.0:
+            break
+    q.put((best, str(action)))
 
 
 def pomdp_py_time(H: int, timeout: float) -> tuple[float | None, str | None]:
@@ -61,9 +70,11 @@ def tiger_table(max_h: int, timeout: float) -> list[tuple]:
     rows = []
     peer_alive = True
     for H in range(1, max_h + 1):
-        t0 = time.perf_counter()
-        sol = finite_horizon_value_iteration(m, H)
-        ours = time.perf_counter() - t0
+        ours = np.inf
+        for _ in range(REPEATS):                                # min of repeats: the machine is shared
+            t0 = time.perf_counter()
+            sol = finite_horizon_value_iteration(m, H)
+            ours = min(ours, time.perf_counter() - t0)
         peer, peer_action = (None, None)
         if peer_alive:
             peer, peer_action = pomdp_py_time(H, timeout)
@@ -107,11 +118,13 @@ def main(argv=None) -> int:
     ap.add_argument("--peer-timeout", type=float, default=60.0)
     ap.add_argument("--certify-tol", type=float, default=1e-6)
     ap.add_argument("--pb-seconds", type=float, default=60.0)
+    ap.add_argument("--only-tiger", action="store_true", help="skip the hallway / tiger-grid gap runs")
     args = ap.parse_args(argv)
     tiger_table(args.max_h, args.peer_timeout)
     certify_tiger(args.certify_tol)
-    for name in ("hallway.POMDP", "tiger-grid.POMDP"):
-        gap_vs_time(name, args.pb_seconds)
+    if not args.only_tiger:
+        for name in ("hallway.POMDP", "tiger-grid.POMDP"):
+            gap_vs_time(name, args.pb_seconds)
     return 0
 
 

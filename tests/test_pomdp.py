@@ -345,3 +345,19 @@ def test_hsvi_bounds_valid_on_4x3(shared_data):
     sol = pp.heuristic_search_value_iteration(m, max_seconds=1.0, tol=1e-3)
     fib = float(np.max(m.b0 @ pp.fast_informed_bound_q(m)))
     assert pp.blind_policy_alphas(m).value(m.b0) - 1e-12 <= sol.lower <= sol.upper <= fib + 1e-9
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(seed=st.integers(0, 10_000), H=st.integers(1, 2), nO=st.integers(1, 3))
+def test_property_exact_vi_equals_brute_force(seed, H, nO):
+    m = random_pomdp(seed, S=3, A=2, nO=nO, horizon=H, discount=0.95)
+    sol = pp.finite_horizon_value_iteration(m)
+    brute = max(_tree_value(m, t, m.b0, 0.95) for t in _all_policy_trees(2, nO, H))
+    assert sol.value == pytest.approx(brute, abs=1e-9)
+    # the stage sets are nested in value: V_h is the h-step optimum at every belief, so each stage's value at
+    # b0 equals the brute force at that depth too
+    for h, V in enumerate(sol.stages[1:], start=1):
+        assert V.value(m.b0) == pytest.approx(max(_tree_value(m, t, m.b0, 0.95) for t in _all_policy_trees(2, nO, h)),
+                                              abs=1e-9)
