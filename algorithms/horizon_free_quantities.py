@@ -31,7 +31,7 @@ from mdplab.lmdp import LatentMDP, LMDPSolution, lmdp_value_iteration
 
 def transition_degree(lmdp: LatentMDP, atol: float = 0.0) -> int:
     """Gamma = max_{m,s,a} |{s' : P_m(s'|s,a) > atol}| (zhou2023lmdp §3; spec §A1)."""
-    return int(np.max(np.sum(lmdp.P > atol, axis=3)))
+    return int(np.max(np.sum(lmdp.P > atol, axis=3)))                           # spec §A1, Gamma
 
 
 def max_total_reward(lmdp: LatentMDP) -> float:
@@ -55,7 +55,7 @@ def policy_variance(lmdp: LatentMDP, solution: LMDPSolution, start: np.ndarray |
     first = solution.stages[0]
     mean = sum(lmdp.nu[:, s] * first[s].alpha[start[s]] for s in range(lmdp.n_states))     # E[G | m]
     second = sum(lmdp.nu[:, s] * first[s].second[start[s]] for s in range(lmdp.n_states))
-    return float(np.sum(lmdp.weights * (second - mean ** 2)))
+    return float(np.sum(lmdp.weights * (second - mean ** 2)))                   # spec §A1, Var^pi
 
 
 def var_star_opt(lmdp: LatentMDP) -> float:

@@ -44,7 +44,7 @@ def alpha_l2(M: np.ndarray) -> float:
     M = np.asarray(M, dtype=float)
     if M.shape[0] < M.shape[1] or _rank_deficient(M):
         return 0.0
-    return float(np.linalg.svd(M, compute_uv=False)[M.shape[1] - 1])
+    return float(np.linalg.svd(M, compute_uv=False)[M.shape[1] - 1])          # spec §B1.3, l2 form
 
 
 def alpha_pinv(M: np.ndarray) -> float:
@@ -80,10 +80,10 @@ def alpha_l1(M: np.ndarray) -> float:
         A_ub[j, nx + j::n] = 1.0
         A_ub[j, -1] = -1.0
     res = linprog(c, A_ub=A_ub, b_ub=np.zeros(n), A_eq=A_eq, b_eq=b_eq, bounds=[(0, None)] * (2 * nx + 1),
-                  method="highs")
+                  method="highs")                                                   # spec §B1.4 LP
     if res.status != 0:
         raise ConvergenceError(f"HiGHS failed on the l1 left-inverse LP: {res.message}")
-    return float(1.0 / res.fun)
+    return float(1.0 / res.fun)                                                 # alpha = 1 / t*
 
 
 def emission_action_matrix(T: Sequence[np.ndarray], E: Sequence[np.ndarray], h: int, m: int,

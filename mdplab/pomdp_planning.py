@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from scipy.optimize import linprog
@@ -45,7 +44,7 @@ try:  # HiGHS's own Python interface (a cvxpy dependency); scipy's linprog is th
 except ImportError:  # pragma: no cover
     _highspy = None
 
-from ._kernels.alpha_backup import point_backup, project_alpha, sawtooth_values, upper_envelope_values
+from ._kernels.alpha_backup import point_backup, project_alpha, sawtooth_values
 from ._kernels.belief import belief_successors
 from .errors import ConvergenceError, ModelError, NotApplicableError
 from .pomdp import POMDP, validate_belief
@@ -298,7 +297,7 @@ def zero_alpha_set(model: POMDP) -> AlphaSet:
 
 def blind_policy_alphas(model: POMDP, gamma: float | None = None) -> AlphaSet:
     """Values of the ``A`` blind policies "always play a": ``alpha_a = (I - gamma P_a)^{-1} R[:, a]``
-    (Hauskrecht 2000, §5); each is a lower bound on ``V*`` and ``V_0 = {alpha_a} <= T V_0``."""
+    (Hauskrecht 2000); each is a lower bound on ``V*`` and ``V_0 = {alpha_a} <= T V_0``."""
     gamma = model.gamma if gamma is None else gamma
     if gamma >= 1.0:
         raise NotApplicableError("blind-policy values need gamma < 1")
@@ -442,14 +441,14 @@ def qmdp_q(model: POMDP) -> np.ndarray:
 
 
 def fast_informed_bound_q(model: POMDP, tol: float = BOUND_TOL, max_iter: int = 1_000_000) -> np.ndarray:
-    """Fast informed bound (Hauskrecht 2000, Eq. (12)): the fixed point of
+    """Fast informed bound (Hauskrecht 2000): the fixed point of
     ``Q[s, a] = R[s, a] + gamma sum_o max_a' sum_s' P[s, a, s'] O[a, s', o] Q[s', a']``, iterated from
     ``Q_MDP`` (which it improves) until ``gamma ||dQ|| / (1 - gamma) <= tol``."""
     gamma = model.gamma
     M = np.einsum("sat,ato->aost", model.P, model.O)                # (A, O, S, S')
     Q = qmdp_q(model)
     for _ in range(max_iter):
-        Qn = model.R + gamma * np.max(M @ Q, axis=3).sum(axis=1).T      # Eq. (12)
+        Qn = model.R + gamma * np.max(M @ Q, axis=3).sum(axis=1).T
         d = float(np.max(np.abs(Qn - Q)))
         Q = Qn
         if gamma * d / (1.0 - gamma) <= tol * max(1.0, float(np.abs(Q).max())):
@@ -464,7 +463,7 @@ def fast_informed_upper(model: POMDP, b: np.ndarray) -> float:
 
 # ================================================================================ point-based bounds
 def sawtooth(points: np.ndarray, values: np.ndarray, corners: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """Sawtooth interpolation (Hauskrecht 2000, §6.2) of the upper-bound points ``(points[i], values[i])`` over
+    """Sawtooth interpolation (Hauskrecht 2000) of the upper-bound points ``(points[i], values[i])`` over
     corner values ``corners (S,)``, evaluated at each row of ``B``:
     ``U(b) = c.b + min(0, min_i phi_i(b) (v_i - c.b_i))``, ``phi_i(b) = min_{s: b_i(s) > 0} b(s) / b_i(s)``."""
     B = np.ascontiguousarray(B, dtype=np.float64)
@@ -477,7 +476,7 @@ def sawtooth(points: np.ndarray, values: np.ndarray, corners: np.ndarray, B: np.
 
 def _perseus_stage(model: POMDP, alpha: np.ndarray, action: np.ndarray, beliefs: np.ndarray,
                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """One Perseus stage (Spaan & Vlassis 2005, JAIR 24, Alg. 1): back up randomly chosen beliefs not yet
+    """One Perseus stage (Spaan & Vlassis 2005, JAIR 24): back up randomly chosen beliefs not yet
     improved until every belief's value is at least its old value; returns the new set (plan values only)."""
     S, A, nO = model.n_states, model.n_actions, model.n_observations
     K = alpha.shape[0]
@@ -594,7 +593,7 @@ def point_based_value_iteration(model: POMDP, max_seconds: float = 10.0, n_belie
 
 def _lower_point_backup(model: POMDP, alpha: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, int]:
     """Point-based backup at one belief without projecting the whole set (HSVI's lower update, Smith & Simmons
-    2004, §3): for each ``(a, o)`` the best vector at the unnormalised successor belief."""
+    2004): for each ``(a, o)`` the best vector at the unnormalised successor belief."""
     S, A, nO, gamma = model.n_states, model.n_actions, model.n_observations, model.gamma
     best_v, best_vec, best_a = -np.inf, None, 0
     for a in range(A):
@@ -614,7 +613,7 @@ def heuristic_search_value_iteration(model: POMDP, max_seconds: float = 10.0, to
     blind-policy vectors, point backups at explored beliefs); upper bound = sawtooth over explored points
     with corner values from the fast informed bound (which also caps it).  Each trial walks from ``b0``
     choosing the action with the best upper Q-value and the observation with the largest weighted excess
-    gap ``Pr(o | b, a) (U - L)(b^{a,o}) - tol / gamma^{t+1}`` (Smith & Simmons 2004, Alg. 1), then backs up
+    gap ``Pr(o | b, a) (U - L)(b^{a,o}) - tol / gamma^{t+1}`` (Smith & Simmons 2004), then backs up
     both bounds along the path in reverse.  Stops when ``upper - lower <= tol`` at ``b0`` or after
     ``max_seconds``.  Guarantee: ``lower <= V*(b0) <= upper`` throughout.  ``seed`` breaks nothing random
     today (the search is deterministic) and is kept for interface symmetry with the point-based solver."""

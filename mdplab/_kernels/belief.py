@@ -1,11 +1,10 @@
 """Bayes belief update for POMDPs.
 
 ``b'(s') = O[a, s', o] sum_s P[s, a, s'] b(s) / Pr(o | b, a)`` (Kaelbling, Littman & Cassandra 1998,
-Eq. (1) of §3.2 "state estimator").  ``belief_update`` writes the posterior into ``out`` and returns
+the "state estimator").  ``belief_update`` writes the posterior into ``out`` and returns
 ``Pr(o | b, a)``; when that probability is 0 the output is all zeros.  ``belief_successors`` does every
 ``(a, o)`` at once: ``out[a, o]`` the posterior, ``prob[a, o]`` its probability.
 """
-import numpy as np
 from numba import njit
 
 
