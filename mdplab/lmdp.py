@@ -288,3 +288,34 @@ def lmdp_value_via_pomdp(lmdp: LatentMDP) -> float:
         if b.any():
             total += float(np.max(V.alpha @ b))
     return total
+
+
+class PlanExecutor:
+    """Runs an :class:`LMDPSolution`'s optimal history-dependent policy (horizon_free.md §A2.4 "Execution"):
+    ``start(s_1)`` picks the plan for the observed first state; ``action()`` is the current plan's action;
+    ``observe(r, s')`` follows the continuation pointer of the reward class of ``r`` and the next state."""
+
+    def __init__(self, lmdp: LatentMDP, solution: LMDPSolution) -> None:
+        self.lmdp, self.solution = lmdp, solution
+        self.cls = lmdp.reward_classes()
+        self.h = self.s = self.k = None
+
+    def start(self, s: int) -> None:
+        self.h, self.s, self.k = 0, int(s), int(self.solution.start[s])
+
+    def action(self) -> int:
+        return int(self.solution.stages[self.h][self.s].action[self.k])
+
+    def observe(self, r: float, s1: int) -> None:
+        a = self.action()
+        if self.lmdp.rewards_observed:
+            match = np.flatnonzero(self.lmdp.R[:, self.s, a] == r)
+            if match.size == 0:
+                raise ModelError(f"reward {r!r} is impossible at (s={self.s}, a={a}) in every context")
+            c = int(self.cls[self.s, a, match[0]])
+        else:
+            c = 0
+        k1 = int(self.solution.stages[self.h][self.s].next[self.k, c, s1])
+        if k1 < 0 and self.h + 1 < self.lmdp.horizon:
+            raise ModelError(f"observation (r={r!r}, s'={s1}) has probability 0 under the plan's belief")
+        self.h, self.s, self.k = self.h + 1, int(s1), k1

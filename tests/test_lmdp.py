@@ -206,3 +206,25 @@ def test_var_candidates_order_and_quarter_bound():
     assert max_total_reward(L) <= 1.0
     opt, mx = var_star_opt(L), var_star_max(L)
     assert 0.0 <= opt <= mx + 1e-12 <= 0.25 + 1e-12
+
+
+def test_plan_executor_achieves_v_star_in_simulation():
+    from mdplab.lmdp import PlanExecutor
+
+    L = random_lmdp(11, M=2, S=3, A=2, H=3, scale=1 / 3)
+    sol = lmdp_value_iteration(L)
+    env, run = LatentMDPEnv(L, seed=1), PlanExecutor(L, sol)
+    returns = []
+    for _ in range(4000):
+        s = env.reset()
+        run.start(s)
+        g, done = 0.0, False
+        while not done:
+            s1, r, done, _ = env.step(run.action())
+            g += r
+            if not done:
+                run.observe(r, s1)
+        returns.append(g)
+    returns = np.asarray(returns)
+    # 99.999% two-sided normal band (4.5 standard errors) around the exact V*
+    assert abs(returns.mean() - sol.value) <= 4.5 * returns.std(ddof=1) / np.sqrt(len(returns))
