@@ -257,8 +257,22 @@ def test_average_reward_rate_constant_eight(seed):
         if k >= 1:
             err = np.abs(TV - V - g).max()
             assert (k + 1) * err <= 8.0 * half_span(V0 - h) * (1 + 1e-9)  # Lee & Ryu 2025 [V]
+            if k in (1, 10, 100):  # policy error <= Bellman error (spec Sec. 3.7)
+                assert g - policy_gain(model, greedy) <= err + 1e-9
         if k == K:
             break
+    sol = anchored_value_iteration(model, tol=1e-3)
+    assert sol.converged and abs(sol.gain - g) <= sol.error_bound + 1e-12
+    assert g - policy_gain(model, sol.policy) <= 1e-3 + 1e-12
+
+
+def policy_gain(model: mdplab.MDP, pi: np.ndarray) -> float:
+    """Exact gain of a deterministic policy on a model whose rows are all positive (unichain)."""
+    S = model.n_states
+    Ppi = model.P[np.arange(S), pi]
+    M = np.vstack([(Ppi - np.eye(S)).T, np.ones(S)])  # stationary law: mu (P - I) = 0, sum mu = 1
+    mu = np.linalg.lstsq(M, np.r_[np.zeros(S), 1.0], rcond=None)[0]
+    return float(mu @ model.R[np.arange(S), pi])
 
 
 @pytest.mark.parametrize("S", [2, 3, 5])
