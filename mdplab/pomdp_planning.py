@@ -33,6 +33,7 @@ Also: :func:`qmdp_q` (Littman, Cassandra & Kaelbling 1995), :func:`fast_informed
 """
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 
@@ -55,6 +56,11 @@ PRUNE_TOL = 1e-9
 BOUND_TOL = 1e-12
 #: beliefs sampled to seed Lark's filter with certain winners (no LP needed for them).
 N_SEED_BELIEFS = 64
+#: below this many vectors the per-observation sets are not pruned before cross-summing (the cross-sum prune
+#: removes the same vectors; a prune call costs more than it saves on tiny sets)
+SMALL_SET = 8
+#: the pair-dominance pre-test costs O(|W|^2 S); above this many kept vectors only the LP is used
+PAIR_TEST_MAX = 32
 
 
 # ================================================================================ alpha-vector sets
@@ -183,6 +189,36 @@ def _pointwise_undominated(alpha: np.ndarray, tol: float) -> np.ndarray:
     return np.flatnonzero(keep)
 
 
+def _dominated_by_pair(phi: np.ndarray, W: np.ndarray, tol: float) -> bool:
+    """LP-free sufficient test: is ``phi <= lam w_i + (1 - lam) w_j + tol`` pointwise for some pair and
+    ``lam in [0, 1]``?  Then ``phi . b <= max_w w . b + tol`` at every belief.  White's LP has an optimal dual
+    with at most ``S`` positive weights, so for ``S = 2`` this test is exact; in general it only saves LPs."""
+    k = W.shape[0]
+    if k == 0:
+        return False
+    if np.any(np.all(W >= phi - tol, axis=1)):
+        return True
+    if k == 1 or k > PAIR_TEST_MAX:
+        return False
+    i, j = np.triu_indices(k, 1)
+    d = W[i] - W[j]                                   # lam * d >= e with e = phi - w_j - tol
+    e = phi[None, :] - W[j] - tol
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = e / d
+    lo = np.max(np.where(d > 0, ratio, -np.inf), axis=1, initial=0.0)
+    hi = np.min(np.where(d < 0, ratio, np.inf), axis=1, initial=1.0)
+    ok = np.all((d != 0) | (e <= 0), axis=1)
+    return bool(np.any(ok & (np.maximum(lo, 0.0) <= np.minimum(hi, 1.0))))
+
+
+@functools.lru_cache(maxsize=64)
+def _seed_beliefs(S: int, seed: int) -> np.ndarray:
+    """Simplex corners and ``N_SEED_BELIEFS`` seeded Dirichlet(1) beliefs (cached: prune is called very often)."""
+    B = np.vstack([np.eye(S), np.random.default_rng(seed).dirichlet(np.ones(S), size=N_SEED_BELIEFS)])
+    B.flags.writeable = False
+    return B
+
+
 def prune(alpha: np.ndarray, tol: float = PRUNE_TOL, seed: int = 0, atol: float | None = None) -> np.ndarray:
     """Indices (sorted) of a parsimonious subset of ``alpha`` representing the same upper envelope.
 
@@ -202,9 +238,7 @@ def prune(alpha: np.ndarray, tol: float = PRUNE_TOL, seed: int = 0, atol: float 
     order = np.lexsort(alpha[cand].T[::-1])[::-1]
     cand = cand[order]
     A = alpha[cand]
-    rng = np.random.default_rng(seed)
-    B = np.vstack([np.eye(S), rng.dirichlet(np.ones(S), size=N_SEED_BELIEFS)])
-    vals = A @ B.T                                                   # (k, n_b)
+    vals = A @ _seed_beliefs(S, seed).T                                                   # (k, n_b)
     top = vals.max(axis=0)
     near = vals >= top - tol_abs
     first = np.argmax(near, axis=0)
@@ -217,6 +251,9 @@ def prune(alpha: np.ndarray, tol: float = PRUNE_TOL, seed: int = 0, atol: float 
     F = list(np.flatnonzero(~won))
     lp = None
     while F:
+        if _dominated_by_pair(A[F[-1]], A[W], tol_abs):
+            F.pop()
+            continue
         if lp is None:
             lp = _DominanceLP(S)
             for w in W:
@@ -267,7 +304,7 @@ def exact_backup(model: POMDP, V: AlphaSet, gamma: float | None = None, tol: flo
         acc_vec, acc_ptr = None, None
         for o in range(nO):
             cand = share[None, :] + g[a, o]                           # S(a, o)
-            keep = prune(cand, tol, atol=atol)
+            keep = prune(cand, tol, atol=atol) if K > SMALL_SET else np.arange(K)
             vec_o, ptr_o = cand[keep], keep[:, None]
             if acc_vec is None:
                 acc_vec, acc_ptr = vec_o, ptr_o
