@@ -265,3 +265,20 @@ def test_policeman_burglar_all_methods_reduce_residual():
         tr = method(op, max_epochs=100, record_every=10, **kw)
         assert tr.residuals[-1] < 0.5 * r0, method.__name__
         assert tr.epochs[-1] == pytest.approx(op.calls / 100) and tr.epochs[-1] >= 100
+
+
+# ------------------------------------------------------------------------------------- golden (spec 4.3)
+@pytest.mark.parametrize("n, halpern_400, alg1_400", [
+    (4096, 4.05e-3, 1.08e-3),
+    pytest.param(16384, 3.80e-3, 5.83e-4, marks=pytest.mark.slow),
+])
+def test_least_squares_calibration_numbers(n, halpern_400, alg1_400):
+    """Residuals after 400 epochs quoted by the spec's calibration runs (Sec. 4.3 [D], numpy scripts of the
+    spec's author, three significant digits): deterministic Halpern (eta = 1/L_F) and Algorithm 1
+    (eta = 1/L), +-1-row least squares, d = 10, seed 0."""
+    op = pm_one_least_squares(n, seed=0)
+    det = deterministic_halpern(op, max_epochs=400, record_every=400).residuals[-1]
+    op.reset_counters()
+    vr = vr_halpern(op, eta=1 / op.lipschitz_constant, max_epochs=400, record_every=400, seed=0).residuals[-1]
+    assert det == pytest.approx(halpern_400, abs=0.5e-5)
+    assert vr == pytest.approx(alg1_400, abs=0.5e-5 if alg1_400 > 1e-3 else 0.5e-6)
