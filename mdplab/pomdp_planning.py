@@ -55,7 +55,7 @@ from .pomdp import POMDP, validate_belief
 PRUNE_TOL = 1e-9
 BOUND_TOL = 1e-12
 #: beliefs sampled to seed Lark's filter with certain winners (no LP needed for them).
-N_SEED_BELIEFS = 64
+N_SEED_BELIEFS = 256
 #: below this many vectors the per-observation sets are not pruned before cross-summing (the cross-sum prune
 #: removes the same vectors; a prune call costs more than it saves on tiny sets)
 SMALL_SET = 8
