@@ -362,3 +362,18 @@ def test_bad_input_is_rejected():
         anchored_value_iteration(model, policy=np.array([0, 4]))
     with pytest.raises(NotApplicableError):
         anchored_value_iteration(mdplab.MDP(np.ones((2, 1, 2)) / 2, np.zeros((2, 1)), horizon=3))
+
+
+def test_wrong_anchor_schedule_breaks_discounted_bound():
+    """Anc-VI run with the gamma = 1 schedule 1/(k+1) at gamma = 0.9 (a broken implementation) violates
+    B_gen on the hard chain: the bound test can fail."""
+    gamma, k = 0.9, 100
+    model = hard_chain(k + 2, gamma)
+    U0 = np.zeros(k + 2)
+    U = U0.copy()
+    for j in range(1, k + 1):  # broken: beta_j = 1/(j+1) although gamma < 1
+        U = U0 / (j + 1) + j / (j + 1) * mdplab.operators.bellman_backup(model, U)[0]
+    broken = np.abs(mdplab.operators.bellman_backup(model, U)[0] - U).max()
+    correct = bellman_errors(model, U0, gamma, "discounted", k)[k]
+    assert correct <= b_gen(gamma, k) * (1 + 1e-9)
+    assert broken > 10 * b_gen(gamma, k)

@@ -282,3 +282,13 @@ def test_least_squares_calibration_numbers(n, halpern_400, alg1_400):
     vr = vr_halpern(op, eta=1 / op.lipschitz_constant, max_epochs=400, record_every=400, seed=0).residuals[-1]
     assert det == pytest.approx(halpern_400, abs=0.5e-5)
     assert vr == pytest.approx(alg1_400, abs=0.5e-5 if alg1_400 > 1e-3 else 0.5e-6)
+
+
+def test_off_by_one_anchor_breaks_lieder_bound():
+    """A deliberately broken Halpern (anchor 1/(k+1) used to form x_{k+1}, spec pitfall 1) violates the
+    2D/(k+1) bound on the rotation: the bound test can fail."""
+    R90 = np.array([[0.0, -1.0], [1.0, 0.0]])
+    res = halpern_iteration(lambda x: R90 @ x, np.array([1.0, 0.0]), tol=0.0, max_iter=50,
+                            anchor=lambda k: 1.0 / (k + 1))
+    k = np.arange(res.residuals.size)
+    assert np.any(res.residuals > 2.0 / (k + 1) * (1 + 1e-6))
