@@ -35,6 +35,8 @@ Stopping rules (computable; chosen by mdplab, not by the papers):
 * average reward: stop when ``span(T V - V) <= tol``; for weakly communicating models
   ``min(TV - V) <= g* <= max(TV - V)`` and the greedy policy's gain is ``>= min(TV - V)``, so the
   returned gain (midpoint) is within ``error_bound = span/2`` and the policy is ``span``-optimal.
+  On multichain models the span need not vanish: the run then ends at ``max_iter`` with
+  ``converged=False`` and no certificate.
 
 Provenance: the anchor schedules are [D]/[V] in the spec; the bound constants B_gen/B_ref are [D]
 (derived, not read from the paper); the gamma = 1 optimality-operator constant 4 is [R].

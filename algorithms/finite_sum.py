@@ -56,7 +56,7 @@ def project_simplex(v: np.ndarray) -> np.ndarray:
     return np.maximum(v - theta, 0.0)
 
 
-@dataclass
+@dataclass(frozen=True)
 class OracleTrace:
     """What every finite-sum method returns: last iterate ``u``; monitored ``epochs`` (charged calls / n)
     and exact ``residuals`` at the recorded iterations (``iters``); counters at exit."""
