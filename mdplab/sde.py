@@ -305,11 +305,12 @@ def simulate_euler_maruyama(sde: LinearSDE | Diffusion, x0, T: float, dt: float,
     X = np.empty((int(n_paths), t.size, d))
     X[:, 0] = _initial_states(x0, n_paths, d)
     state = _streams(seed, int(n_paths))
+    x = np.empty((int(n_paths), d))
     b = np.empty((int(n_paths), d))
     S = np.zeros((int(n_paths), d, m))
     z = np.empty((int(n_paths), m))
     _k.euler_maruyama_paths(sde.drift, sde.dispersion, float(t[0]), float(t[1] - t[0]), state,
-                            _k.KN, _k.WN, _k.FN, b, S, z, X)
+                            _k.KN, _k.WN, _k.FN, x, b, S, z, X)
     if not np.all(np.isfinite(X[:, -1])):
         raise ModelError("Euler-Maruyama paths blew up (non-finite states): reduce dt or check the drift")
     return Paths(t, X, float(t[1] - t[0]), state)

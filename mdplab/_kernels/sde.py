@@ -164,27 +164,33 @@ def linear_gaussian_paths(F, f, L, state, kn, wn, fn, z, out):
 
 
 @njit(parallel=True, fastmath={"contract"}, cache=True)
-def euler_maruyama_paths(drift, dispersion, t0, dt, state, kn, wn, fn, b, S, z, out):
+def euler_maruyama_paths(drift, dispersion, t0, dt, state, kn, wn, fn, x, b, S, z, out):
     """Euler-Maruyama: ``out[p, k+1] = out[p, k] + drift(t_k, .) dt + dispersion(t_k, .) sqrt(dt) z``,
-    ``t_k = t0 + k dt``.  ``b`` (n, d), ``S`` (n, d, m) and ``z`` (n, m) are scratch."""
+    ``t_k = t0 + k dt``.  ``x``, ``b`` (n, d), ``S`` (n, d, m) and ``z`` (n, m) are scratch; the current state
+    lives in ``x[p]`` so the loop creates no array views (their reference counts would be shared by threads)."""
     n, K1, d = out.shape
     m = z.shape[1]
     sq = math.sqrt(dt)
     for p in prange(n):
         s = state[p]
+        xp = x[p]
         bp = b[p]
         Sp = S[p]
         zp = z[p]
+        for i in range(d):
+            xp[i] = out[p, 0, i]
         for k in range(K1 - 1):
             t = t0 + k * dt
-            x = out[p, k]
-            drift(t, x, bp)
-            dispersion(t, x, Sp)
+            drift(t, xp, bp)
+            dispersion(t, xp, Sp)
             for j in range(m):
-                s, zp[j] = standard_normal(s, kn, wn, fn)
+                s, zz = standard_normal(s, kn, wn, fn)
+                zp[j] = zz * sq
             for i in range(d):
-                acc = x[i] + bp[i] * dt
+                acc = xp[i] + bp[i] * dt
                 for j in range(m):
-                    acc += Sp[i, j] * zp[j] * sq
+                    acc += Sp[i, j] * zp[j]
                 out[p, k + 1, i] = acc
+            for i in range(d):
+                xp[i] = out[p, k + 1, i]
         state[p] = s
