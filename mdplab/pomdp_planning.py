@@ -45,7 +45,7 @@ try:  # HiGHS's own Python interface (a cvxpy dependency); scipy's linprog is th
 except ImportError:  # pragma: no cover
     _highspy = None
 
-from ._kernels.alpha_backup import point_backup, project_alpha, sawtooth_values
+from ._kernels.alpha_backup import point_backup, pointwise_undominated, project_alpha, sawtooth_values
 from ._kernels.belief import belief_successors
 from .errors import ConvergenceError, ModelError, NotApplicableError
 from .pomdp import POMDP, validate_belief
@@ -175,18 +175,14 @@ def _witness_lp(phi: np.ndarray, W: np.ndarray) -> tuple[float, np.ndarray]:
 
 def _pointwise_undominated(alpha: np.ndarray, tol: float) -> np.ndarray:
     """Indices not dominated pointwise (near-equal vectors: the first is kept)."""
-    K = alpha.shape[0]
-    keep = np.ones(K, dtype=bool)
-    idx = np.arange(K)
-    for lo in range(0, K, 256):
-        blk = alpha[lo:lo + 256]                                     # (k, S)
-        ge = np.all(alpha[None, :, :] >= blk[:, None, :] - tol, axis=2)   # ge[i, j]: alpha_j >= blk_i - tol
-        gt = np.any(alpha[None, :, :] > blk[:, None, :] + tol, axis=2)
-        rows = np.arange(lo, lo + blk.shape[0])
-        dominated = ge & (gt | (idx[None, :] < rows[:, None]))
-        dominated[np.arange(blk.shape[0]), rows] = False
-        keep[lo:lo + 256] = ~dominated.any(axis=1)
+    keep = np.empty(alpha.shape[0], dtype=np.bool_)
+    pointwise_undominated(np.ascontiguousarray(alpha, dtype=np.float64), float(tol), keep)
     return np.flatnonzero(keep)
+
+
+@functools.lru_cache(maxsize=256)
+def _pairs(k: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.triu_indices(k, 1)
 
 
 def _dominated_by_pair(phi: np.ndarray, W: np.ndarray, tol: float) -> bool:
@@ -200,7 +196,7 @@ def _dominated_by_pair(phi: np.ndarray, W: np.ndarray, tol: float) -> bool:
         return True
     if k == 1 or k > PAIR_TEST_MAX:
         return False
-    i, j = np.triu_indices(k, 1)
+    i, j = _pairs(k)
     d = W[i] - W[j]                                   # lam * d >= e with e = phi - w_j - tol
     e = phi[None, :] - W[j] - tol
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -351,3 +351,25 @@ def test_property_exact_vi_equals_brute_force(seed, H, nO):
     for h, V in enumerate(sol.stages[1:], start=1):
         assert V.value(m.b0) == pytest.approx(max(_tree_value(m, t, m.b0, 0.95) for t in _all_policy_trees(2, nO, h)),
                                               abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_pointwise_filter_kernel_matches_numpy_reference(seed):
+    from mdplab._kernels.alpha_backup import pointwise_undominated
+
+    rng = np.random.default_rng(seed)
+    alpha = np.round(rng.normal(size=(40, 3)), 1)             # rounding creates exact ties and copies
+    alpha[5] = alpha[3]
+    tol = 1e-9
+    K = alpha.shape[0]
+    ge = np.all(alpha[None] >= alpha[:, None] - tol, axis=2)   # ge[i, j]: alpha_j >= alpha_i - tol
+    gt = np.any(alpha[None] > alpha[:, None] + tol, axis=2)
+    dom = ge & (gt | (np.arange(K)[None] < np.arange(K)[:, None]))
+    np.fill_diagonal(dom, False)
+    ref = ~dom.any(axis=1)
+    keep, keep_py = np.empty(K, dtype=bool), np.empty(K, dtype=bool)
+    pointwise_undominated(alpha, tol, keep)
+    pointwise_undominated.py_func(alpha, tol, keep_py)
+    np.testing.assert_array_equal(keep, ref)
+    np.testing.assert_array_equal(keep_py, ref)
+    assert not keep[5] and keep[3] == ref[3]

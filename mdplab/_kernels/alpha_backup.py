@@ -98,3 +98,28 @@ def sawtooth_values(points, gaps, corners, B, out):
             if v < best:
                 best = v
         out[j] = cb + best
+
+
+@njit(cache=True)
+def pointwise_undominated(alpha, tol, keep):
+    """``keep[i] = False`` when some ``j != i`` has ``alpha[j] >= alpha[i] - tol`` everywhere and either exceeds it
+    by more than ``tol`` somewhere or is an earlier near-copy (``j < i``): the pointwise-dominance filter that
+    runs before the LP stage of pruning."""
+    K, S = alpha.shape
+    for i in range(K):
+        keep[i] = True
+        for j in range(K):
+            if j == i:
+                continue
+            ge = True
+            gt = False
+            for s in range(S):
+                d = alpha[j, s] - alpha[i, s]
+                if d < -tol:
+                    ge = False
+                    break
+                if d > tol:
+                    gt = True
+            if ge and (gt or j < i):
+                keep[i] = False
+                break
