@@ -45,7 +45,8 @@ try:  # HiGHS's own Python interface (a cvxpy dependency); scipy's linprog is th
 except ImportError:  # pragma: no cover
     _highspy = None
 
-from ._kernels.alpha_backup import point_backup, pointwise_undominated, project_alpha, sawtooth_values
+from ._kernels.alpha_backup import (dominated_by_pair, point_backup, pointwise_undominated, project_alpha,
+                                    sawtooth_values)
 from ._kernels.belief import belief_successors
 from .errors import ConvergenceError, ModelError, NotApplicableError
 from .pomdp import POMDP, validate_belief
@@ -60,7 +61,7 @@ N_SEED_BELIEFS = 256
 #: removes the same vectors; a prune call costs more than it saves on tiny sets)
 SMALL_SET = 8
 #: the pair-dominance pre-test costs O(|W|^2 S); above this many kept vectors only the LP is used
-PAIR_TEST_MAX = 32
+PAIR_TEST_MAX = 128
 
 
 # ================================================================================ alpha-vector sets
@@ -180,31 +181,13 @@ def _pointwise_undominated(alpha: np.ndarray, tol: float) -> np.ndarray:
     return np.flatnonzero(keep)
 
 
-@functools.lru_cache(maxsize=256)
-def _pairs(k: int) -> tuple[np.ndarray, np.ndarray]:
-    return np.triu_indices(k, 1)
-
-
 def _dominated_by_pair(phi: np.ndarray, W: np.ndarray, tol: float) -> bool:
     """LP-free sufficient test: is ``phi <= lam w_i + (1 - lam) w_j + tol`` pointwise for some pair and
     ``lam in [0, 1]``?  Then ``phi . b <= max_w w . b + tol`` at every belief.  White's LP has an optimal dual
     with at most ``S`` positive weights, so for ``S = 2`` this test is exact; in general it only saves LPs."""
-    k = W.shape[0]
-    if k == 0:
+    if W.shape[0] == 0 or W.shape[0] > PAIR_TEST_MAX:
         return False
-    if np.any(np.all(W >= phi - tol, axis=1)):
-        return True
-    if k == 1 or k > PAIR_TEST_MAX:
-        return False
-    i, j = _pairs(k)
-    d = W[i] - W[j]                                   # lam * d >= e with e = phi - w_j - tol
-    e = phi[None, :] - W[j] - tol
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = e / d
-    lo = np.max(np.where(d > 0, ratio, -np.inf), axis=1, initial=0.0)
-    hi = np.min(np.where(d < 0, ratio, np.inf), axis=1, initial=1.0)
-    ok = np.all((d != 0) | (e <= 0), axis=1)
-    return bool(np.any(ok & (np.maximum(lo, 0.0) <= np.minimum(hi, 1.0))))
+    return bool(dominated_by_pair(np.ascontiguousarray(phi), np.ascontiguousarray(W), float(tol)))
 
 
 @functools.lru_cache(maxsize=64)

@@ -373,3 +373,30 @@ def test_pointwise_filter_kernel_matches_numpy_reference(seed):
     np.testing.assert_array_equal(keep, ref)
     np.testing.assert_array_equal(keep_py, ref)
     assert not keep[5] and keep[3] == ref[3]
+
+
+def _pair_reference(phi, W, tol):
+    """Slow reference for the pair-dominance kernel (interval intersection per pair)."""
+    if np.any(np.all(W >= phi - tol, axis=1)):
+        return True
+    for i in range(len(W)):
+        for j in range(i + 1, len(W)):
+            d, e = W[i] - W[j], phi - W[j] - tol
+            lo = max([0.0] + [e[s] / d[s] for s in range(len(d)) if d[s] > 0])
+            hi = min([1.0] + [e[s] / d[s] for s in range(len(d)) if d[s] < 0])
+            if all(e[s] <= 0 for s in range(len(d)) if d[s] == 0) and lo <= hi:
+                return True
+    return False
+
+
+@pytest.mark.parametrize("S", [2, 3])
+def test_pair_dominance_kernel_matches_reference_and_is_exact_for_two_states(S):
+    from mdplab._kernels.alpha_backup import dominated_by_pair
+
+    rng = np.random.default_rng(S)
+    for _ in range(150):
+        W, phi = np.round(rng.normal(size=(5, S)), 1), np.round(rng.normal(size=S), 1)
+        got = dominated_by_pair(phi, W, 1e-9)
+        assert got == dominated_by_pair.py_func(phi, W, 1e-9) == _pair_reference(phi, W, 1e-9)
+        if got or S == 2:   # sufficient in general; exact (agrees with White's LP) for two states
+            assert (pp._witness_lp(phi, W)[0] <= 1e-9) == got

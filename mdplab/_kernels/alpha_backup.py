@@ -123,3 +123,43 @@ def pointwise_undominated(alpha, tol, keep):
             if ge and (gt or j < i):
                 keep[i] = False
                 break
+
+
+@njit(cache=True)
+def dominated_by_pair(phi, W, tol):
+    """LP-free sufficient dominance test: ``phi <= lam W[i] + (1 - lam) W[j] + tol`` pointwise for some pair
+    ``i < j`` and ``lam in [0, 1]`` (or ``phi <= W[i] + tol`` for a single row)."""
+    k, S = W.shape
+    for i in range(k):
+        ok = True
+        for s in range(S):
+            if W[i, s] < phi[s] - tol:
+                ok = False
+                break
+        if ok:
+            return True
+    for i in range(k):
+        for j in range(i + 1, k):
+            lo = 0.0
+            hi = 1.0
+            ok = True
+            for s in range(S):
+                d = W[i, s] - W[j, s]
+                e = phi[s] - W[j, s] - tol
+                if d > 0.0:
+                    r = e / d
+                    if r > lo:
+                        lo = r
+                elif d < 0.0:
+                    r = e / d
+                    if r < hi:
+                        hi = r
+                elif e > 0.0:
+                    ok = False
+                    break
+                if lo > hi:
+                    ok = False
+                    break
+            if ok:
+                return True
+    return False
