@@ -43,6 +43,10 @@ from .classic import random_dense
 from .registry import Check, Scenario, Tolerance, register_scenario
 
 ROUNDING = Tolerance(rtol=1e-9, reason="float rounding of the iteration and of the exact solve for the fixed point")
+#: Anc-VI at small gamma and large k: the bound falls below the float noise floor of ||TU - U||, which is
+#: about S * 2e-16 * ||U||; the spec (Sec. 3.6) skips points with bound < 1e-10.  atol = 1e-13 * scale.
+NOISE_FLOOR = Tolerance(rtol=1e-9, atol=1e-13, scale_key="scale",
+                        reason="float noise floor of the Bellman error, relative to ||U*|| + ||U^0||")
 
 
 def _bellman_error_at(model: MDP, v0: np.ndarray, gamma: float, scheme: str, k: int, policy=None) -> float:
@@ -112,7 +116,8 @@ def anc_vi_cell(params: dict, seed: int) -> dict:
             "bound": BELLMAN_ERROR_GENERAL.evaluate({**g, "e0": float(np.abs(u0 - v_star).max())}),
             "refined_error": _bellman_error_at(model, below, gamma, "discounted", k),
             "refined_bound": BELLMAN_ERROR_REFINED.evaluate({**g, "e0": float(np.abs(below - v_star).max())}),
-            "vi_bound_ratio": float((1 + gamma) * gamma ** k)}
+            "vi_bound_ratio": float((1 + gamma) * gamma ** k),
+            "scale": float(np.abs(v_star).max() + 10.0 + np.abs(u0).max())}
 
 
 register_scenario(Scenario(
@@ -125,8 +130,8 @@ register_scenario(Scenario(
           "full": [{"S": S, "A": 4, "gamma": g, "k": k} for S in (10, 50) for g in (0.5, 0.9, 0.99, 0.999)
                    for k in (1, 3, 10, 30, 100, 300)]},
     seeds={"quick": 3, "full": 20},
-    checks=(Check(BELLMAN_ERROR_GENERAL.name, "bound", tolerance=ROUNDING),
-            Check(BELLMAN_ERROR_REFINED.name, "bound", tolerance=ROUNDING, measured_key="refined_error",
+    checks=(Check(BELLMAN_ERROR_GENERAL.name, "bound", tolerance=NOISE_FLOOR),
+            Check(BELLMAN_ERROR_REFINED.name, "bound", tolerance=NOISE_FLOOR, measured_key="refined_error",
                   bound_key="refined_bound")),
 ))
 
