@@ -1,7 +1,8 @@
 """Benchmark: path-steps per second of mdplab's SDE simulators against vectorised numpy Euler-Maruyama.
 
-One process, median of ``--repeats`` runs after a warm-up (numba compilation excluded), the same sizes for
-every contender.  Contenders per problem:
+One process; every repeat times the contenders back to back (after one warm-up each, numba compilation
+excluded) and the ratio is the median over repeats of the per-repeat ratio, so load drift on a shared
+machine hits all contenders alike; the same sizes for every contender.  Contenders per problem:
 
 * ``mdplab`` : :func:`mdplab.sde.simulate_euler_maruyama` (numba, ``prange`` over paths, per-path
   SplitMix64 + ziggurat normals), with all numba threads and with one thread;
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
 
 import numba
@@ -113,14 +113,29 @@ PROBLEMS = {
 }
 
 
-def timed(fn, repeats: int) -> float:
-    fn()  # warm-up (compilation, page faults)
-    out = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
+def interleaved(fns: dict, repeats: int) -> dict:
+    """Time the contenders back to back in every repeat (after one warm-up each) so that machine-load drift
+    hits all of them alike; returns the per-repeat seconds of each."""
+    for fn in fns.values():
         fn()
-        out.append(time.perf_counter() - t0)
-    return statistics.median(out)
+    out = {k: [] for k in fns}
+    for _ in range(repeats):
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            out[k].append(time.perf_counter() - t0)
+    return {k: np.array(v) for k, v in out.items()}
+
+
+def _with_threads(n_threads: int, fn):
+    def run():
+        old = numba.get_num_threads()
+        numba.set_num_threads(n_threads)
+        try:
+            fn()
+        finally:
+            numba.set_num_threads(old)
+    return run
 
 
 def main(argv=None) -> dict:
@@ -138,27 +153,34 @@ def main(argv=None) -> dict:
     rows = {}
     for name, (make, x0, np_fn) in PROBLEMS.items():
         model = make()
-        numba.set_num_threads(threads)
-        t_all = timed(lambda: sde.simulate_euler_maruyama(model, x0, T, dt, n, seed=1), args.repeats)
-        numba.set_num_threads(1)
-        t_one = timed(lambda: sde.simulate_euler_maruyama(model, x0, T, dt, n, seed=1), args.repeats)
-        numba.set_num_threads(threads)
-        t_np = timed(lambda: np_fn(n, K, dt, 1), args.repeats)
-        rows[name] = {"mdplab_steps_per_s": work / t_all, "mdplab_1thread_steps_per_s": work / t_one,
-                      "numpy_steps_per_s": work / t_np, "ratio": t_np / t_all, "ratio_1thread": t_np / t_one}
+        sim = lambda: sde.simulate_euler_maruyama(model, x0, T, dt, n, seed=1)  # noqa: E731
+        t = interleaved({"all": _with_threads(threads, sim), "one": _with_threads(1, sim),
+                         "numpy": lambda: np_fn(n, K, dt, 1)}, args.repeats)
+        r_all, r_one = t["numpy"] / t["all"], t["numpy"] / t["one"]
+        rows[name] = {"mdplab_steps_per_s": work / np.median(t["all"]),
+                      "mdplab_1thread_steps_per_s": work / np.median(t["one"]),
+                      "numpy_steps_per_s": work / np.median(t["numpy"]),
+                      "ratio": float(np.median(r_all)), "ratio_range": [float(r_all.min()), float(r_all.max())],
+                      "ratio_1thread": float(np.median(r_one)),
+                      "ratio_1thread_range": [float(r_one.min()), float(r_one.max())]}
     ou = sde.ornstein_uhlenbeck(1.0, 1.0)
-    t_exact = timed(lambda: sde.simulate_exact(ou, 1.0, T, dt, n, seed=1), args.repeats)
-    rows["ou_1d_exact_transitions"] = {"mdplab_steps_per_s": work / t_exact}
+    t_exact = interleaved({"exact": lambda: sde.simulate_exact(ou, 1.0, T, dt, n, seed=1)}, args.repeats)["exact"]
+    rows["ou_1d_exact_transitions"] = {"mdplab_steps_per_s": work / np.median(t_exact)}
     result = {"paths": n, "steps": K, "threads": threads, "results": rows}
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"{n} paths x {K} steps, numba threads = {threads}, median of {args.repeats}")
-        print(f"{'problem':26s} {'mdplab (M/s)':>13s} {'1 thread':>10s} {'numpy (M/s)':>12s} {'ratio':>7s} {'ratio 1t':>9s}")
+        print(f"{n} paths x {K} steps, numba threads = {threads}, {args.repeats} interleaved repeats: median "
+              "rates; ratio = median over repeats of t_numpy / t_mdplab [min, max]")
+        print(f"{'problem':26s} {'mdplab (M/s)':>13s} {'1 thread':>10s} {'numpy (M/s)':>12s} {'ratio':>16s} "
+              f"{'ratio 1 thread':>16s}")
         for name, r in rows.items():
             if "numpy_steps_per_s" in r:
+                lo, hi = r["ratio_range"]
+                lo1, hi1 = r["ratio_1thread_range"]
                 print(f"{name:26s} {r['mdplab_steps_per_s'] / 1e6:13.1f} {r['mdplab_1thread_steps_per_s'] / 1e6:10.1f} "
-                      f"{r['numpy_steps_per_s'] / 1e6:12.1f} {r['ratio']:7.1f} {r['ratio_1thread']:9.1f}")
+                      f"{r['numpy_steps_per_s'] / 1e6:12.1f} {r['ratio']:5.1f} [{lo:4.1f},{hi:4.1f}] "
+                      f"{r['ratio_1thread']:5.1f} [{lo1:4.1f},{hi1:4.1f}]")
             else:
                 print(f"{name:26s} {r['mdplab_steps_per_s'] / 1e6:13.1f}")
     return result
