@@ -53,6 +53,7 @@ def test_mhrw_reversible_stationary_and_mu_orthonormal(n, seed, uniform):
     np.testing.assert_allclose(graphs.stationary_distribution(P), mu, atol=TOL)
     adj = graphs.adjacency_matrix(g)
     assert np.all(P[(adj == 0) & ~np.eye(n, dtype=bool)] == 0)      # support: edges and self-loops
+    P = graphs.lazy_chain(P, 0.1)   # MHRW on a regular bipartite graph (e.g. a 4-cycle) is periodic
     spec = graphs.spectral_decomposition(P, mu)
     np.testing.assert_allclose(spec.left.T @ spec.right, np.eye(n), atol=TOL)
     np.testing.assert_allclose(spec.right.T @ np.diag(mu) @ spec.right, np.eye(n), atol=TOL)
@@ -75,6 +76,12 @@ def test_chain_covariance_equals_autocovariance_series(name):
         G = D @ Pk - mm
         total += G + G.T
     np.testing.assert_allclose(graphs.chain_asymptotic_covariance(P, mu), total, atol=1e-9)
+
+
+def test_mhrw_on_four_cycle_is_periodic():
+    P = graphs.metropolis_hastings_chain(nx.cycle_graph(4))
+    with pytest.raises(ModelError, match="periodic"):
+        graphs.spectral_decomposition(P, np.full(4, 0.25))
 
 
 def test_simple_random_walk_degree_law_and_periodic_grid():
