@@ -520,7 +520,7 @@ def _perseus_stage(model: POMDP, alpha: np.ndarray, action: np.ndarray, beliefs:
 
 
 def point_based_value_iteration(model: POMDP, max_seconds: float = 10.0, n_beliefs: int = 256, tol: float = 1e-6,
-                                backups_per_round: int = 5, seed: int = 0) -> POMDPSolution:
+                                backups_per_round: int = 5, seed: int = 0, max_rounds: int | None = None) -> POMDPSolution:
     """Point-based lower bound (Perseus stages, Spaan & Vlassis 2005, on a PBVI-grown belief set, Pineau, Gordon
     & Thrun 2003) and sawtooth upper bound at ``b0``.
 
@@ -530,7 +530,8 @@ def point_based_value_iteration(model: POMDP, max_seconds: float = 10.0, n_belie
     real plans); run the upper-bound point backup
     ``U(b) <- min(U(b), max_a [b . R_a + gamma sum_o Pr(o|b,a) U(b^{a,o})])`` on the belief set and the
     corners (initial values from the fast informed bound, which also caps ``U`` everywhere).  Stops when
-    ``upper - lower <= tol`` or after ``max_seconds`` (checked between steps).  ``history`` holds
+    ``upper - lower <= tol``, after ``max_seconds`` (checked between steps) or after ``max_rounds`` rounds (the
+    only stopping rule that makes the result a function of ``seed`` alone).  ``history`` holds
     ``(seconds, lower, upper)`` after each round."""
     if model.criterion != "discounted":
         raise NotApplicableError("point_based_value_iteration needs a discounted POMDP")
@@ -561,7 +562,7 @@ def point_based_value_iteration(model: POMDP, max_seconds: float = 10.0, n_belie
     upper = float(upper_at(b0[None])[0])
     hist.append((time.perf_counter() - t0, lower, upper))
     rounds = 0
-    while upper - lower > tol and not out_of_time():
+    while upper - lower > tol and not out_of_time() and (max_rounds is None or rounds < max_rounds):
         rounds += 1
         # ---- expand (PBVI)
         if beliefs.shape[0] < n_beliefs:

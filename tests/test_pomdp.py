@@ -298,9 +298,12 @@ def test_point_based_bounds_bracket(shared_data, name):
 
 def test_point_based_is_seeded(shared_data):
     m = read_cassandra(shared_data / "pomdp" / "4x3.95.POMDP")
-    a = pp.point_based_value_iteration(m, max_seconds=60, n_beliefs=16, tol=np.inf, seed=3)
-    b = pp.point_based_value_iteration(m, max_seconds=60, n_beliefs=16, tol=np.inf, seed=3)
+    a = pp.point_based_value_iteration(m, max_seconds=60, n_beliefs=16, tol=0.0, seed=3, max_rounds=3)
+    b = pp.point_based_value_iteration(m, max_seconds=60, n_beliefs=16, tol=0.0, seed=3, max_rounds=3)
+    assert a.iterations == b.iterations == 3
     assert a.lower == b.lower and a.upper == b.upper
+    np.testing.assert_array_equal(a.alpha.alpha, b.alpha.alpha)
+    assert a.lower > pp.blind_policy_alphas(m).value(m.b0)     # the rounds did improve the bound
 
 
 # ------------------------------------------------------------------------------------------- CLI
