@@ -2,11 +2,14 @@
 
 Public API (names are contracts: other packages and checks rely on them):
 
-* models: :class:`MDP` (and, from the POMDP work, ``POMDP`` / ``LatentMDP``),
+* models: :class:`MDP`, ``POMDP`` (:mod:`mdplab.pomdp`), ``LatentMDP`` (:mod:`mdplab.lmdp`),
 * :func:`solve` and the named solvers in :mod:`mdplab.solvers`,
 * :class:`Solution`, the immutable result,
 * Bellman operators in :mod:`mdplab.operators`,
-* I/O: :func:`save_npz`, :func:`load_npz`, :func:`load`.
+* I/O: :func:`save_npz`, :func:`load_npz`, :func:`load` (``.npz`` and Cassandra ``.MDP``/``.POMDP``),
+* planning for POMDPs and latent MDPs in :mod:`mdplab.pomdp_planning` and :mod:`mdplab.lmdp`,
+* sampling (:mod:`mdplab.sampling`), continuous-time simulators (:mod:`mdplab.sde`), graphs and
+  Markov chains (:mod:`mdplab.graphs`).
 """
 from .errors import ConvergenceError, FileFormatError, ModelError, NotApplicableError
 from .models import MDP
@@ -15,4 +18,20 @@ from .solvers import solve
 
 __version__ = "0.1.0"
 
-__all__ = ["MDP", "Solution", "solve", "ModelError", "FileFormatError", "NotApplicableError", "ConvergenceError", "__version__"]
+_LAZY = {"POMDP": ("mdplab.pomdp", "POMDP"), "LatentMDP": ("mdplab.lmdp", "LatentMDP"), "load": ("mdplab.io", "load"),
+         "save_npz": ("mdplab.io", "save_npz"), "load_npz": ("mdplab.io", "load_npz")}
+
+
+def __getattr__(name: str):
+    """Lazy exports: the POMDP stack pulls in scipy.optimize and HiGHS, which plain MDP users never need."""
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'mdplab' has no attribute {name!r}")
+
+
+__all__ = ["MDP", "POMDP", "LatentMDP", "load", "save_npz", "load_npz", "Solution", "solve", "ModelError", "FileFormatError", "NotApplicableError", "ConvergenceError", "__version__"]
