@@ -40,12 +40,18 @@ Stopping rules (computable; chosen by mdplab, not by the papers):
 
 Provenance: the anchor schedules are [D]/[V] in the spec; the bound constants B_gen/B_ref are [D]
 (derived, not read from the paper); the gamma = 1 optimality-operator constant 4 is [R].
+Also: :func:`sampled_anchored_value_iteration`, the minibatch stochastic Halpern iteration of Bravo &
+Contreras, arXiv:2403.12338v4 (`bravo2024`; spec Sec. 2.9, [V] abstract, [R] details): the Bellman operator
+is replaced by an empirical one built from ``m_k`` generative-model samples per ``(s, a)``, with a growing
+batch (``m_k ~ k^4`` up to logs) keeping the Bellman residual O(1/k), and a constant batch plateauing.
+
 Deviations: the papers state Anc-VI and its rates only; the stopping rules and the midpoint value /
 gain estimates above are mdplab's additions.  Q-function and Gauss-Seidel variants are not implemented.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from dataclasses import dataclass
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -54,7 +60,7 @@ from mdplab.models import MDP
 from mdplab.operators import bellman_backup, policy_backup, q_values
 from mdplab.solution import Solution
 
-BIBKEYS = ("lee2023anchoring", "lee2025averagereward", "puterman1994")
+BIBKEYS = ("lee2023anchoring", "lee2025averagereward", "puterman1994", "bravo2024")
 
 
 def anc_vi_beta(gamma: float, k: int) -> float:
@@ -186,3 +192,55 @@ def anchored_value_iteration(model: MDP, *, tol: float = 1e-6, max_iter: int = 2
     return Solution(values=bias, q=q_values(model, bias, gamma=1.0), policy=pol, iterations=k,
                     residuals=np.asarray(span), converged=converged, method=method,
                     error_bound=0.5 * (hi - lo), gain=gain, bias=bias, info=info)
+
+
+@dataclass(frozen=True)
+class SampledAncVIResult:
+    """Last iterate ``values``; ``residuals[k]`` = exact ``span(T V^k - V^k)`` (average reward) or
+    ``||T V^k - V^k||_inf`` (discounted), monitored with the exact operator (not charged);
+    ``samples[k]`` = cumulative generative-model samples used to build ``V^k``."""
+
+    values: np.ndarray
+    residuals: np.ndarray
+    samples: np.ndarray
+
+
+def sampled_anchored_value_iteration(model: MDP, n_iter: int, batch: Callable[[int], int], *,
+                                     v0: np.ndarray | None = None,
+                                     seed: int | np.random.Generator = 0) -> SampledAncVIResult:
+    """Stochastic Halpern iteration on the sampled Bellman operator (Bravo & Contreras 2024, spec Sec. 2.9):
+
+        V^k = lambda_k V^0 + (1 - lambda_k) T_hat_k V^{k-1},
+        T_hat_k V(s) = max_a [R(s, a) + gamma (1/m_k) sum_{j <= m_k} V(s'_j)],  s'_j ~ P(. | s, a) i.i.d.,
+
+    with ``m_k = batch(k)`` fresh samples per ``(s, a)`` (drawn as multinomial counts: the same law as
+    ``m_k`` single draws), ``lambda_k = 2/(k+2)`` for average reward and Anc-VI's ``beta_k`` for discounted
+    models.  Dense transitions only (small models).  [R]: the papers' exact batch schedules and constants
+    are not reproduced; ``batch`` is the caller's choice."""
+    if model.criterion not in ("discounted", "average") or model.time_varying:
+        raise NotApplicableError("sampled anchored VI needs a stationary discounted or average-reward model")
+    if int(n_iter) < 0:
+        raise ModelError(f"n_iter must be >= 0; got {n_iter!r}")
+    rng = np.random.default_rng(seed) if isinstance(seed, (int, np.integer)) else seed
+    S, A = model.shape
+    P = model.dense_transitions().reshape(S * A, S)
+    gamma = 1.0 if model.criterion == "average" else float(model.gamma)
+    V0 = _start(model, v0)
+    V = V0.copy()
+    residuals, samples, used = [], [], 0
+    for k in range(int(n_iter) + 1):
+        TV = bellman_backup(model, V, gamma=gamma)[0]  # monitoring only, exact T
+        d = TV - V
+        residuals.append(float(d.max() - d.min()) if model.criterion == "average" else float(np.abs(d).max()))
+        samples.append(used)
+        if k == n_iter:
+            break
+        m = int(batch(k + 1))
+        if m < 1:
+            raise ModelError(f"batch({k + 1}) = {m}: need at least one sample per (s, a)")
+        counts = rng.multinomial(m, P)  # (S*A, S): m i.i.d. next states per (s, a)
+        used += m * S * A
+        That = (model.R + gamma * (counts @ V).reshape(S, A) / m).max(axis=1)
+        lam = average_reward_anchor(k + 1) if model.criterion == "average" else anc_vi_beta(gamma, k + 1)
+        V = lam * V0 + (1.0 - lam) * That  # stochastic Halpern step
+    return SampledAncVIResult(V, np.asarray(residuals), np.asarray(samples))
