@@ -384,8 +384,7 @@ def test_sampled_anchored_vi_growing_batch_rate_and_constant_batch_plateau():
     generative model, m_k = 10 k^4 samples per (s, a) give an O(1/k) span residual (fitted slope of the
     5-seed mean on k in [5, 40] within [-1.3, -0.7]; measured -0.87), while a constant batch
     m = 10 plateaus (slope > -0.3, measured -0.04; final residual > 2x the growing one, measured 5.1x).
-    Deterministic given the
-    seeds; the margins are wide compared to the seed-to-seed spread (about 10% of the residual)."""
+    Deterministic given the seeds; the margins are wide compared to the seed-to-seed spread (about 10% of the residual)."""
     from algorithms.anchored_vi import sampled_anchored_value_iteration
     from scenarios.classic import random_dense
 
