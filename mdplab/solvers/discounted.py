@@ -23,8 +23,6 @@ from ._common import certify, check_tol, final_q, initial_values, macqueen
 
 #: Below this many states, policy evaluation is a direct solve; above it, iterative (GMRES).
 DIRECT_SOLVE_MAX_STATES = 5000
-#: Adaptive MPI skips evaluation sweeps while sp(T v - v) shrinks at least this much per greedy backup.
-ADAPTIVE_FAST_RATIO = 0.25
 #: Gauss-Seidel VI tries the MacQueen certificate at least this often (in sweeps).
 CERTIFY_EVERY = 8
 
@@ -188,12 +186,13 @@ def modified_policy_iteration(model: MDP, tol: float = 1e-6, m: int | str = 20, 
     the greedy policy's operator ``T_pi`` (partial evaluation, Eq. (6.5.2)).  Stopping rule and guarantee
     as in :func:`value_iteration`, read at each greedy backup.  ``residuals[k] = ||T v_k - v_k||_inf``.
 
-    ``m="adaptive"`` (what ``solve(method="auto")`` uses) chooses the number of evaluation sweeps from the
-    observed contraction of ``sp(T v - v)`` between greedy backups: while the span shrinks at least
-    ``ADAPTIVE_FAST_RATIO``-fold per backup (fast-mixing models) no evaluation sweeps are spent and the
-    method is value iteration; once it shrinks more slowly, ``m_max`` sweeps of the cheaper ``T_pi``
-    (one action per state) follow each greedy backup.  Any ``m`` schedule keeps the guarantee, since the
-    certificate is read at greedy backups only (derived from the MacQueen bounds, see ``_common``).
+    ``m="adaptive"`` (what ``solve(method="auto")`` uses) runs sweeps of the cheaper ``T_pi`` (one action
+    per state) after each greedy backup until their increments have span at most
+    ``tol (1 - gamma) / (2 gamma)`` (the evaluation is then as accurate as the certificate can use) or
+    ``m_max`` sweeps were spent.  On fast-mixing models this evaluates the greedy policy in a few cheap
+    sweeps and certifies it with the next greedy backup; on slow-mixing ones it is MPI with ``m = m_max``.
+    Any ``m`` schedule keeps the guarantee, since the certificate is read at greedy backups only (derived
+    from the MacQueen bounds, see ``_common``).
     """
     _discounted(model, "modified_policy_iteration")
     tol = check_tol(tol)
@@ -204,9 +203,10 @@ def modified_policy_iteration(model: MDP, tol: float = 1e-6, m: int | str = 20, 
     v = initial_values(model, v0)
     Tv, pi = np.empty_like(v), np.empty(model.n_states, dtype=np.int64)
     w = np.empty_like(v)
+    increment = np.empty_like(v)
     residuals: list[float] = []
-    sweeps = 0 if adaptive else int(m)
-    previous_span = np.inf
+    sweeps = int(m_max) if adaptive else int(m)
+    enough = tol * (1 - gamma) / (2 * gamma) if gamma > 0 else np.inf
     evaluation_sweeps = 0
     for k in range(1, max_iter + 1):
         bellman_backup(model, v, out=(Tv, pi))
@@ -217,13 +217,13 @@ def modified_policy_iteration(model: MDP, tol: float = 1e-6, m: int | str = 20, 
 
             return _solution(model, "mpi", Certificate(mid, pi.copy(), gap, err, residuals[-1]), k, residuals, True,
                              evaluation_sweeps=evaluation_sweeps)
-        if adaptive:
-            span = gap  # proportional to sp(T v - v)
-            sweeps = 0 if span <= ADAPTIVE_FAST_RATIO * previous_span else int(m_max)
-            previous_span = span
         for _ in range(sweeps):  # partial evaluation of pi, Eq. (6.5.2)
             policy_backup(model, pi, Tv, out=w)
             Tv, w = w, Tv
-        evaluation_sweeps += sweeps
+            evaluation_sweeps += 1
+            if adaptive:
+                np.subtract(Tv, w, out=increment)
+                if increment.max() - increment.min() <= enough:
+                    break
         v, Tv = Tv, v
     return _solution(model, "mpi", certify(model, v), max_iter, residuals, False, evaluation_sweeps=evaluation_sweeps)
