@@ -23,6 +23,8 @@ from ._common import certify, check_tol, final_q, initial_values, macqueen
 
 #: Below this many states, policy evaluation is a direct solve; above it, iterative (GMRES).
 DIRECT_SOLVE_MAX_STATES = 5000
+#: Adaptive MPI adds evaluation sweeps once sp(T v - v) shrinks by less than this factor per greedy backup.
+ADAPTIVE_SLOW_RATIO = 0.8
 #: Gauss-Seidel VI tries the MacQueen certificate at least this often (in sweeps).
 CERTIFY_EVERY = 8
 
@@ -186,11 +188,11 @@ def modified_policy_iteration(model: MDP, tol: float = 1e-6, m: int | str = 20, 
     the greedy policy's operator ``T_pi`` (partial evaluation, Eq. (6.5.2)).  Stopping rule and guarantee
     as in :func:`value_iteration`, read at each greedy backup.  ``residuals[k] = ||T v_k - v_k||_inf``.
 
-    ``m="adaptive"`` (what ``solve(method="auto")`` uses) runs sweeps of the cheaper ``T_pi`` (one action
-    per state) after each greedy backup until their increments have span at most
-    ``tol (1 - gamma) / (2 gamma)`` (the evaluation is then as accurate as the certificate can use) or
-    ``m_max`` sweeps were spent.  On fast-mixing models this evaluates the greedy policy in a few cheap
-    sweeps and certifies it with the next greedy backup; on slow-mixing ones it is MPI with ``m = m_max``.
+    ``m="adaptive"`` (what ``solve(method="auto")`` uses) is value iteration while ``sp(T v - v)`` shrinks
+    at least ``1 / ADAPTIVE_SLOW_RATIO``-fold per greedy backup (fast-mixing models, where a policy sweep
+    gathers rows at nearly the cost of a full sweep and buys no more contraction); once the span shrinks
+    more slowly, each greedy backup is followed by sweeps of ``T_pi`` until their increments have span at
+    most ``tol (1 - gamma) / (2 gamma)`` (as accurate as the certificate can use) or ``m_max`` sweeps.
     Any ``m`` schedule keeps the guarantee, since the certificate is read at greedy backups only (derived
     from the MacQueen bounds, see ``_common``).
     """
@@ -205,7 +207,8 @@ def modified_policy_iteration(model: MDP, tol: float = 1e-6, m: int | str = 20, 
     w = np.empty_like(v)
     increment = np.empty_like(v)
     residuals: list[float] = []
-    sweeps = int(m_max) if adaptive else int(m)
+    sweeps = 0 if adaptive else int(m)
+    previous_gap = np.inf
     enough = tol * (1 - gamma) / (2 * gamma) if gamma > 0 else np.inf
     evaluation_sweeps = 0
     for k in range(1, max_iter + 1):
@@ -217,6 +220,9 @@ def modified_policy_iteration(model: MDP, tol: float = 1e-6, m: int | str = 20, 
 
             return _solution(model, "mpi", Certificate(mid, pi.copy(), gap, err, residuals[-1]), k, residuals, True,
                              evaluation_sweeps=evaluation_sweeps)
+        if adaptive:
+            sweeps = int(m_max) if gap > ADAPTIVE_SLOW_RATIO * previous_gap else 0
+            previous_gap = gap
         for _ in range(sweeps):  # partial evaluation of pi, Eq. (6.5.2)
             policy_backup(model, pi, Tv, out=w)
             Tv, w = w, Tv
