@@ -37,6 +37,7 @@ scripts); the simplex projection returns its result (the stored script's helper 
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -76,7 +77,7 @@ class OracleTrace:
         return float(self.epochs[hit[0]]) if hit.size else float("inf")
 
 
-class FiniteSumOperator:
+class FiniteSumOperator(ABC):
     """Base class: accounting and sampling.  Subclasses implement ``_full``, ``_components``,
     ``project`` and set ``n``, ``dim``, ``q``."""
 
@@ -152,11 +153,13 @@ class FiniteSumOperator:
         return np.full(self.dim, 1.0 / self.n)
 
     # ---- subclass hooks -----------------------------------------------------------------------
-    def _full(self, u: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def _full(self, u: np.ndarray) -> np.ndarray:
+        """``F(u)``, uncounted (the public methods count)."""
 
-    def _components(self, idx: np.ndarray, u: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def _components(self, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """``F_i(u)`` for each ``i`` in ``idx``, uncounted."""
 
 
 def _check_q(q: np.ndarray | None, n: int) -> np.ndarray | None:
