@@ -355,3 +355,209 @@ register_scenario(Scenario(
                   slope_atol=0.2, max_ci_width=0.5),),
     notes="slope_atol 0.2 is the spec's acceptance window [0.3, 0.7] around the exponent 1/2 (Sec. 5.3).",
 ))
+
+
+# ------------------------------------------------------------------------------------------ figure-feeding
+# The scenarios below feed ``paper_figs/halpern_anc_vi.py`` and ``paper_figs/halpern_oracle_calls.py``: their
+# cells record every number the figures draw (extra keys beside the checked ``measured``/``bound``).
+def _vi_bellman_error_at(model: MDP, v0: np.ndarray, gamma: float, k: int) -> float:
+    v = v0.copy()
+    for _ in range(k):
+        v = bellman_backup(model, v, gamma=gamma)[0]
+    return float(np.abs(bellman_backup(model, v, gamma=gamma)[0] - v).max())
+
+
+def anc_vs_vi_cell(params: dict, seed: int) -> dict:
+    """Bellman errors of Anc-VI (``measured``) and plain VI (``vi_error``) at ``k`` from ``U^0 = 0``, gamma < 1.
+
+    ``instance = "chain"``: the hard chain of ``n`` states (``||U*|| = 1``); ``"dense"``: random_dense(S, A)."""
+    gamma, k = float(params["gamma"]), int(params["k"])
+    if params["instance"] == "chain":
+        model, e0 = hard_chain(int(params["n"]), gamma), 1.0
+    else:
+        model = random_dense(int(params["S"]), int(params["A"]), seed, discount=gamma)
+        e0 = float(np.abs(evaluate_policy(model, policy_iteration(model).policy, method="direct")).max())
+    u0 = np.zeros(model.n_states)
+    return {"measured": _bellman_error_at(model, u0, gamma, "discounted", k),
+            "bound": BELLMAN_ERROR_GENERAL.evaluate({"gamma": gamma, "k": k, "e0": e0}),
+            "vi_error": _vi_bellman_error_at(model, u0, gamma, k), "vi_bound": float((1 + gamma) * gamma ** k * e0),
+            "e0": e0, "scale": e0}
+
+
+def anc_vs_vi_gamma_one_cell(params: dict, seed: int) -> dict:
+    """As :func:`anc_vs_vi_cell` at gamma = 1 with one action (the consistency operator): the hard chain
+    (undiscounted, ``d0 = 1/2``) or a gamma = 1 fixed-point model (:func:`fixed_point_mdp`, ``A = 1``)."""
+    k = int(params["k"])
+    if params["instance"] == "chain":
+        model, d0 = hard_chain(int(params["n"]), 0.5).with_criterion(average_reward=True), 0.5
+    else:
+        if int(params["A"]) != 1:
+            raise ValueError(f"anc_vs_vi_gamma_one_cell: 2 d0/(k+1) needs one action (A = 1); got A = {params['A']}")
+        model, v_star = fixed_point_mdp(int(params["S"]), 1, seed)
+        d0 = 0.5 * float(v_star.max() - v_star.min())  # min_c ||U^0 - U* - c 1||, U^0 = 0
+    u0 = np.zeros(model.n_states)
+    return {"measured": _bellman_error_at(model, u0, 1.0, "fixed_point", k),
+            "bound": GAMMA_ONE_AFFINE.evaluate({"k": k, "d0": d0}),
+            "vi_error": _vi_bellman_error_at(model, u0, 1.0, k), "d0": d0}
+
+
+_KS = {"quick": (1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 300), "full": (1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500, 1000)}
+_CHAIN_N = {size: ks[-1] + 2 for size, ks in _KS.items()}  # n >= k + 2: VI's error is gamma^k exactly
+_DENSE = {"quick": {"S": 20, "A": 3}, "full": {"S": 50, "A": 4}}
+
+
+def _anc_vs_vi_grid(size: str, gammas, one_action: bool = False) -> list[dict]:
+    dense = {**_DENSE[size], "A": 1} if one_action else _DENSE[size]
+    return ([{"instance": "chain", "n": _CHAIN_N[size], "gamma": g, "k": k} for g in gammas for k in _KS[size]]
+            + [{"instance": "dense", **dense, "gamma": g, "k": k} for g in gammas for k in _KS[size]])
+
+
+register_scenario(Scenario(
+    name="anc_vi_vs_vi",
+    description="Bellman error of Anc-VI vs plain VI from U^0 = 0 against k (gamma < 1): Anc-VI <= B_gen(gamma,k)||U*||",
+    family="hard chain of k_max + 2 states (one instance) and random dense MDPs (scenarios.classic.random_dense)",
+    algorithm="algorithms.anchored_vi.anchored_value_iteration",
+    cell=anc_vs_vi_cell,
+    grid={"quick": _anc_vs_vi_grid("quick", (0.9, 0.99, 0.999)),
+          "full": _anc_vs_vi_grid("full", (0.9, 0.99, 0.999))},
+    seeds={"quick": 1, "full": 3},
+    checks=(Check(BELLMAN_ERROR_GENERAL.name, "bound", tolerance=NOISE_FLOOR),),
+    notes="Feeds paper_figs/halpern_anc_vi.py; values['vi_error'] is plain VI's Bellman error and "
+          "values['vi_bound'] = (1 + gamma) gamma^k ||U*|| its worst case (the chain attains gamma^k).",
+))
+
+register_scenario(Scenario(
+    name="anc_vi_vs_vi_gamma_one",
+    description="Bellman error of Anc-VI vs plain VI at gamma = 1 (one action): Anc-VI <= 2 d0/(k+1)",
+    family="undiscounted hard chain (k_max + 2 states) and gamma = 1 fixed-point models with A = 1 (r = V* - P V*)",
+    algorithm="algorithms.anchored_vi.anchored_value_iteration",
+    cell=anc_vs_vi_gamma_one_cell,
+    grid={"quick": _anc_vs_vi_grid("quick", (1.0,), one_action=True),
+          "full": _anc_vs_vi_grid("full", (1.0,), one_action=True)},
+    seeds={"quick": 1, "full": 3},
+    checks=(Check(GAMMA_ONE_AFFINE.name, "bound", tolerance=ROUNDING),),
+    notes="Feeds paper_figs/halpern_anc_vi.py (the gamma = 1 column). On the chain VI's Bellman error stays 1 "
+          "until k >= n - 1; with more than one action only an O(1/k) rate with unknown constant is known "
+          "(scenario anc_vi_gamma_one_optimality).",
+))
+
+
+# ---------------------------------------------------------------------------- residual vs oracle calls
+#: epochs at which every method's residual is recorded (fractions of the budget), log-spaced
+_EPOCH_FRACTIONS = np.geomspace(1e-3, 1.0, 41)
+
+
+def finite_sum_methods(problem: str, op, seed: int) -> list[tuple[str, object, dict]]:
+    """``[(label, function, kwargs)]``: the methods of the figure with the step sizes of the official
+    scripts where they exist (game, QP; spec Sec. 4.1 [V]), theory defaults otherwise."""
+    import math
+
+    from algorithms.extragradient import anchored_extragradient, vr_extragradient
+    from algorithms.vr_halpern import inexact_halpern_vrforb
+
+    if problem == "game":
+        n, L2, Lfro = op.n_x, np.linalg.norm(op.payoff, 2), np.linalg.norm(op.payoff, "fro")
+        return [("EG, eta=5/||A||_2", extragradient, {"eta": 5 / L2}),
+                ("EAG, eta=5/||A||_2", anchored_extragradient, {"eta": 5 / L2}),
+                ("VR-EG, tau=3 sqrt(p)/||A||_F", vr_extragradient, {"tau": 3 * math.sqrt(1 / n) / Lfro, "seed": seed}),
+                ("Alg. 1, eta=5/||A||_F", vr_halpern, {"eta": 5 / Lfro, "seed": seed}),
+                ("Alg. 2, eta=sqrt(n)/||A||_F, c_tau=5", inexact_halpern_vrforb,
+                 {"eta": math.sqrt(n) / Lfro, "c_tau": 5.0, "seed": seed}),
+                ("entropic Mirror-Prox, eta=1/max|A|", entropic_mirror_prox, {})]
+    if problem == "qp":
+        return [("EG, eta=0.5", extragradient, {"eta": 0.5}),
+                ("EAG, eta=0.3", anchored_extragradient, {"eta": 0.3}),
+                ("VR-EG, tau=0.01", vr_extragradient, {"tau": 0.01, "seed": seed}),
+                ("Alg. 1, eta=0.3", vr_halpern, {"eta": 0.3, "seed": seed}),
+                ("Alg. 2, eta=sqrt(n), tau=0.001", inexact_halpern_vrforb,
+                 {"eta": float(np.sqrt(op.n_x)), "tau": 0.001, "seed": seed})]
+    return [("Halpern, eta=1/L_F", deterministic_halpern, {}),
+            ("EG, eta=0.5/L_F", extragradient, {}),
+            ("EAG, eta=1/(8 L_F)", anchored_extragradient, {}),
+            ("VR-EG, default tau", vr_extragradient, {"seed": seed}),
+            ("Alg. 1, eta=1/L", vr_halpern, {"eta": 1 / op.lipschitz_constant, "seed": seed}),
+            ("Alg. 2, defaults", inexact_halpern_vrforb, {"seed": seed})]
+
+
+def finite_sum_problem(params: dict, seed: int):
+    from algorithms.finite_sum import policeman_burglar, worst_case_qp
+
+    n = int(params["n"])
+    if params["problem"] == "game":
+        return policeman_burglar(n)
+    if params["problem"] == "qp":
+        return worst_case_qp(n)
+    return pm_one_least_squares(n, seed=seed)
+
+
+def oracle_calls_cell(params: dict, seed: int) -> dict:
+    """Run every method of the problem for ``epochs`` epochs; record each one's exact last-iterate residual at
+    the log-spaced epochs ``epochs * _EPOCH_FRACTIONS`` as ``"m<j>@<epoch>"`` (the last recorded residual at
+    or before that epoch; ``label<j>`` is not a number, so method j's label is :func:`finite_sum_methods`'
+    j-th), plus the checked guarantee of the problem in ``measured``/``bound``:
+
+    * ``game``: entropic Mirror-Prox's averaged duality gap vs ``nemirovski2004.entropic_gap`` (its run above);
+    * ``ls``: deterministic Halpern's fixed-point residual ``eta ||F(u_K)|| = ||u_K - T u_K||`` (``T = I - eta F``
+      nonexpansive: ``F`` is (1/L_F)-cocoercive, ``eta = 1/L_F``) vs ``lieder2021.halpern_residual`` with
+      ``D = ||u_0 - u*||`` (its run above);
+    * ``qp`` (monotone, not cocoercive: no guarantee for the charged methods is registered): Halpern on the
+      exact resolvent ``J = (I + M)^{-1}(. - c)`` (firmly nonexpansive), ``K = epochs`` iterations, vs
+      ``lieder2021.halpern_residual``; a side check on the same instance, not one of the plotted curves."""
+    from algorithms.finite_sum import as_start
+
+    problem, epochs = params["problem"], float(params["epochs"])
+    op = finite_sum_problem(params, seed)
+    marks = epochs * _EPOCH_FRACTIONS
+    out: dict = {}
+    for j, (_, fn, kw) in enumerate(finite_sum_methods(problem, op, seed)):
+        op.reset_counters()
+        tr = fn(op, max_epochs=epochs, record_every=epochs / 400, **kw)
+        for e in marks:
+            i = np.searchsorted(tr.epochs, e * (1 + 1e-12), side="right") - 1
+            out[f"m{j}@{e:.6g}"] = float(tr.residuals[i]) if i >= 0 else float("nan")
+        if problem == "game" and fn is entropic_mirror_prox:
+            A = op.payoff
+            out["measured"] = float(tr.info["gap_average"])
+            out["bound"] = ENTROPIC_GAP.evaluate({"T": int(tr.info["iterations"]), "Amax": float(np.abs(A).max()),
+                                                  "n": A.shape[0], "m": A.shape[1]})
+        if problem == "ls" and fn is deterministic_halpern:
+            D = float(np.linalg.norm(as_start(op, None) - op.solution()))
+            out["measured"] = float(tr.info["eta"] * tr.residuals[-1])
+            out["bound"] = HALPERN_RESIDUAL.evaluate({"k": int(tr.iters[-1]), "D": D})
+    if problem == "qp":
+        M, c = op.M, op.c
+        u0 = as_start(op, None)
+        J = np.linalg.inv(np.eye(M.shape[0]) + M)
+        z_star = np.linalg.solve(M, -c)
+        K = int(epochs)
+        res = halpern_iteration(lambda z: J @ (z - c), u0, tol=0.0, max_iter=K)
+        out["measured"] = float(res.residuals[-1])
+        out["bound"] = HALPERN_RESIDUAL.evaluate({"k": K, "D": float(np.linalg.norm(u0 - z_star))})
+    out["epochs_budget"] = epochs
+    return out
+
+
+for _problem, _what, _bound, _sizes, _check_note in (
+        ("game", "policeman-burglar matrix game (algorithms.finite_sum.policeman_burglar)", ENTROPIC_GAP,
+         {"quick": {"n": 50, "epochs": 100.0}, "full": {"n": 100, "epochs": 500.0}},
+         "Checked: entropic Mirror-Prox's averaged duality gap (the plotted run) vs Amax log(nm)/T."),
+        ("qp", "worst-case QP Lagrangian (algorithms.finite_sum.worst_case_qp)", HALPERN_RESIDUAL,
+         {"quick": {"n": 50, "epochs": 300.0}, "full": {"n": 100, "epochs": 2000.0}},
+         "Checked (side check, not a plotted curve): Halpern on the exact resolvent (I + M)^{-1}(. - c), "
+         "K = epochs iterations, vs 2||u_0 - u*||/(K+1); no guarantee of the charged methods on this "
+         "monotone, non-cocoercive operator is registered."),
+        ("ls", "+-1-row least squares, d = 10 (algorithms.finite_sum.pm_one_least_squares)", HALPERN_RESIDUAL,
+         {"quick": {"n": 1024, "epochs": 100.0}, "full": {"n": 4096, "epochs": 400.0}},
+         "Checked: deterministic Halpern's fixed-point residual eta||F(u_K)|| (the plotted run, T = I - F/L_F "
+         "nonexpansive) vs 2||u_0 - u*||/(K+1).")):
+    register_scenario(Scenario(
+        name=f"oracle_calls_{_problem}",
+        description=f"exact residual vs oracle calls (epochs) of every finite-sum method on the {_problem} problem",
+        family=_what,
+        algorithm="algorithms.vr_halpern.vr_halpern",
+        cell=oracle_calls_cell,
+        grid={size: [{"problem": _problem, **p}] for size, p in _sizes.items()},
+        seeds={"quick": 2, "full": 3},
+        checks=(Check(_bound.name, "bound", tolerance=ROUNDING),),
+        notes="Feeds paper_figs/halpern_oracle_calls.py (values 'm<j>@<epoch>'). " + _check_note,
+    ))
