@@ -127,7 +127,7 @@ def sa_regime1_cell(params: dict, seed: int) -> dict:
     Q = (HU / (1.0 - spec.lambdas[1:] ** 2)) @ HU.T
     c1 = float(np.trace(graphs.lyapunov_solution(gh + (0.5 * np.eye(gh.shape[0]) if b == 1.0 else 0.0), Q)))
     tr = float(np.trace(sa.covariance_regime1(P, mu, alpha, H, gh, b)))
-    return {"measured": tr, "bound": REGIME1_ALPHA_ENVELOPE.evaluate({"alpha": alpha, "c1": c1}), "scale": tr}
+    return {"measured": tr, "bound": REGIME1_ALPHA_ENVELOPE.evaluate({"alpha": alpha, "c1": c1}), "scale": tr, "c1": c1}
 
 
 def sa_regime2_cell(params: dict, seed: int) -> dict:
@@ -143,7 +143,7 @@ def sa_regime3_cell(params: dict, seed: int) -> dict:
     alpha, b = float(params["alpha"]), float(params["b"])
     tr = float(np.trace(sa.covariance_regime3(P, mu, alpha, H, gh, b)))
     c3 = float(np.trace(sa.covariance_regime3(P, mu, 0.0, H, gh, b)))
-    return {"measured": tr, "bound": REGIME3_ALPHA_FREE.evaluate({"alpha": alpha, "c3": c3}), "scale": tr}
+    return {"measured": tr, "bound": REGIME3_ALPHA_FREE.evaluate({"alpha": alpha, "c3": c3}), "scale": tr, "c3": c3}
 
 
 def sa_ordering_cell(params: dict, seed: int) -> dict:
@@ -289,4 +289,116 @@ register_scenario(Scenario(
           "full": [{"N": 40, "b": 0.8, "alpha": al} for al in (0.1, 0.5, 1.0, 5.0, 20.0, 100.0)]},
     seeds={"quick": 3, "full": 20},
     checks=(Check("hu2024.regime_ordering", "bound", tolerance=EIG_TOL),),
+))
+
+
+# ---------------------------------------------------------------------------------------- figure-feeding
+# The scenarios below feed paper_figs/srrw_*.py: their cells record every number the figures draw
+# (extra keys beside the checked ``measured``/``bound``).
+def srrw_mse_alpha_cell(params: dict, seed: int) -> dict:
+    """:func:`srrw_clt_cell` plus what the variance-vs-alpha figure draws: the envelope constant
+    ``c_f = sum_{i>=2} (f^T u_i)^2 / (1 - lambda_i)`` (scalar form of ``doshi2023.variance_alpha_envelope``,
+    derived mode-wise), the i.i.d. level ``f^T (D_mu - mu mu^T) f`` and ``alpha_crit``."""
+    out = srrw_clt_cell(params, seed)
+    P, mu = named_chain(params["graph"])
+    f = np.arange(P.shape[0], dtype=float)
+    spec = graphs.spectral_decomposition(P, mu)
+    out["c_f"] = float(np.sum((f @ spec.left[:, 1:]) ** 2 / (1.0 - spec.lambdas[1:])))
+    out["iid"] = float(f @ graphs.iid_covariance(mu) @ f)
+    out["alpha_crit"] = float(srrw.alpha_crit(P, mu))
+    return out
+
+
+#: the SRRW strengths of the TVD figure (each gets its own rate check)
+TVD_ALPHAS = (0.0, 1.0, 5.0, 10.0, 20.0)
+
+
+def srrw_tvd_alpha_cell(params: dict, seed: int) -> dict:
+    """Mean TVD(x_n, mu) over ``R`` runs at ``n`` for every alpha in :data:`TVD_ALPHAS` (``tvd_alpha<a>``) and
+    for the i.i.d. sampler from mu (``tvd_iid``); ``measured`` is the alpha = 5 value."""
+    P, mu = named_chain(params["graph"])
+    n, R = int(params["n"]), int(params["R"])
+    out = {}
+    for alpha in TVD_ALPHAS:
+        runs = srrw.sample_srrw(P, mu, alpha, n, R, seed=seed)
+        out[f"tvd_alpha{alpha:g}"] = float(graphs.total_variation(runs.x[:, -1], mu).mean())
+    iid = srrw.sample_iid(mu, n, R, seed=seed)
+    out["tvd_iid"] = float(graphs.total_variation(iid.x[:, -1], mu).mean())
+    out["measured"] = out["tvd_alpha5"]
+    out["bound"] = float("nan")  # the rate bound's constant C is unknown (never fitted)
+    return out
+
+
+#: SA-SRRW regimes of the error-curve figure at the same theta step b: (tag, alpha, a, walk)
+SA_CURVES = (("i", None, 0.6, "srrw"), ("ii", None, 0.8, "srrw"), ("iii", None, 0.95, "srrw"),
+             ("mhrw", 0.0, 0.8, "srrw"), ("iid", 0.0, 0.8, "iid"))
+
+
+def sa_srrw_regimes_cell(params: dict, seed: int) -> dict:
+    """SA-SRRW on the toy (G8, ``H(theta, i) = c_i - theta``) at alpha = ``params["alpha"]`` and theta step
+    ``b``: ``E(theta_n - theta*)^2 / beta_n`` over ``R`` runs at log-spaced checkpoints ``n >= 100`` for
+    regimes (i) a = 0.6, (ii) a = 0.8, (iii) a = 0.95, the alpha = 0 base chain and an i.i.d. token
+    (``mse_<tag>@<n>``) with their theory values (``theory_<tag>``); ``measured`` is regime (ii)'s relative
+    deviation from its theory at the last checkpoint (the ``hu2024.clt_variance`` check of ``sa_srrw_clt``)."""
+    P, mu = named_chain("g8")
+    pr = sa.scalar_mean_problem(TOY_C)
+    th, H, gh = _theta_star(P, mu, pr)
+    alpha, b, R, n = float(params["alpha"]), float(params["b"]), int(params["R"]), int(params["n"])
+    cps = srrw.log_checkpoints(n, 30)
+    cps = cps[cps >= 100]
+    beta = (cps + 1.0) ** (-b)
+    out = {}
+    for tag, al, a, walk in SA_CURVES:
+        al = alpha if al is None else al
+        runs = sa.sa_srrw(pr, P, mu, al, a, b, n, R, seed=seed, checkpoints=cps, walk=walk)
+        mse = ((runs.theta[:, :, 0] - th[0]) ** 2).mean(axis=0) / beta
+        out.update({f"mse_{tag}@{int(c)}": float(m) for c, m in zip(cps, mse)})
+        out[f"theory_{tag}"] = float((sa.covariance_iid(mu, H, gh, b) if walk == "iid"
+                                      else sa.sa_covariance(P, mu, al, H, gh, a, b))[0, 0])
+    out["measured"] = abs(out[f"mse_ii@{n}"] / out["theory_ii"] - 1.0)  # log_checkpoints ends at n
+    return out
+
+
+register_scenario(Scenario(
+    name="srrw_mse_alpha",
+    description="SRRW CLT across alpha: n Var(f^T x_n) over R runs vs f^T V(alpha) f (relative deviation)",
+    family="spec toy graph G8, MHRW to uniform, f = (0..7); x_0 uniform, X_0 uniform",
+    algorithm="algorithms.srrw.sample_srrw",
+    cell=srrw_mse_alpha_cell,
+    grid={"quick": [{"graph": "g8", "a": 1.0, "alpha": al, "R": 300, "n": 5000, "z": 3.0, "delta": 0.1}
+                    for al in (0.25, 1.0, 5.0, 20.0, 50.0)],
+          "full": [{"graph": "g8", "a": 1.0, "alpha": al, "R": 2000, "n": 20_000, "z": 3.0, "delta": 0.05}
+                   for al in (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0)]},
+    seeds={"quick": 2, "full": 3},
+    checks=(Check("doshi2023.clt_variance", "bound", tolerance=MC_TOL),),
+    notes="Feeds paper_figs/srrw_mse_alpha.py; same check and finite-n allowance as srrw_clt (spec B5.6).",
+))
+
+register_scenario(Scenario(
+    name="srrw_tvd_alpha",
+    description="mean TVD(x_n, mu) of SRRW decays like n^{-1/2} for each alpha in {0, 1, 5, 10, 20} (karate)",
+    family="karate club (networkx), MHRW to uniform, x_0 uniform, X_0 uniform; i.i.d. sampler recorded too",
+    algorithm="algorithms.srrw.sample_srrw",
+    cell=srrw_tvd_alpha_cell,
+    grid={"quick": [{"graph": "karate", "R": 40, "n": n} for n in (1000, 3000, 10_000, 30_000)],
+          "full": [{"graph": "karate", "R": 200, "n": n} for n in (1000, 3000, 10_000, 30_000, 100_000)]},
+    seeds={"quick": 3, "full": 5},
+    checks=tuple(Check("doshi2023.tvd_rate", "rate", rate_parameter="n", scale="loglog", slope_atol=0.1,
+                       measured_key=f"tvd_alpha{al:g}") for al in TVD_ALPHAS),
+    notes="Feeds paper_figs/srrw_tvd.py. slope_atol 0.1 as srrw_tvd: the n^{-1/2} rate is asymptotic and the "
+          "early transient (large alpha mixes slower early) bends the curve.",
+))
+
+register_scenario(Scenario(
+    name="sa_srrw_regimes",
+    description="SA-SRRW error curves E(theta_n - theta*)^2/beta_n per regime at one b; regime (ii) vs its CLT",
+    family="spec toy G8, MHRW to uniform, H(theta, i) = c_i - theta, theta_0 = 0; alpha = 10, b = 0.8",
+    algorithm="algorithms.sa_srrw.sa_srrw",
+    cell=sa_srrw_regimes_cell,
+    grid={"quick": [{"alpha": 10.0, "b": 0.8, "R": 200, "n": 10_000, "z": 3.0, "delta": 0.1}],
+          "full": [{"alpha": 10.0, "b": 0.8, "R": 600, "n": 50_000, "z": 3.0, "delta": 0.05}]},
+    seeds={"quick": 2, "full": 2},
+    checks=(Check("hu2024.clt_variance", "bound", tolerance=MC_TOL),),
+    notes="Feeds paper_figs/srrw_sa_regimes.py. Regimes (i) and (iii) approach their theory slowly "
+          "(two-time-scale transients, spec B4.2 table): recorded, not checked.",
 ))
