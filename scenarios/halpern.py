@@ -493,8 +493,8 @@ def finite_sum_problem(params: dict, seed: int):
 def oracle_calls_cell(params: dict, seed: int) -> dict:
     """Run every method of the problem for ``epochs`` epochs; record each one's exact last-iterate residual at
     the log-spaced epochs ``epochs * _EPOCH_FRACTIONS`` as ``"m<j>@<epoch>"`` (the last recorded residual at
-    or before that epoch; ``label<j>`` is not a number, so method j's label is :func:`finite_sum_methods`'
-    j-th), plus the checked guarantee of the problem in ``measured``/``bound``:
+    or before that epoch; cells hold numbers only, so method j's label is the j-th of
+    :func:`finite_sum_methods`), plus the checked guarantee of the problem in ``measured``/``bound``:
 
     * ``game``: entropic Mirror-Prox's averaged duality gap vs ``nemirovski2004.entropic_gap`` (its run above);
     * ``ls``: deterministic Halpern's fixed-point residual ``eta ||F(u_K)|| = ||u_K - T u_K||`` (``T = I - eta F``
@@ -529,10 +529,9 @@ def oracle_calls_cell(params: dict, seed: int) -> dict:
         u0 = as_start(op, None)
         J = np.linalg.inv(np.eye(M.shape[0]) + M)
         z_star = np.linalg.solve(M, -c)
-        K = int(epochs)
-        res = halpern_iteration(lambda z: J @ (z - c), u0, tol=0.0, max_iter=K)
+        res = halpern_iteration(lambda z: J @ (z - c), u0, tol=0.0, max_iter=int(epochs))
         out["measured"] = float(res.residuals[-1])
-        out["bound"] = HALPERN_RESIDUAL.evaluate({"k": K, "D": float(np.linalg.norm(u0 - z_star))})
+        out["bound"] = HALPERN_RESIDUAL.evaluate({"k": res.iterations, "D": float(np.linalg.norm(u0 - z_star))})
     out["epochs_budget"] = epochs
     return out
 
@@ -552,7 +551,10 @@ for _problem, _what, _bound, _sizes, _check_note in (
          "nonexpansive) vs 2||u_0 - u*||/(K+1).")):
     register_scenario(Scenario(
         name=f"oracle_calls_{_problem}",
-        description=f"exact residual vs oracle calls (epochs) of every finite-sum method on the {_problem} problem",
+        description=f"residual vs oracle calls (epochs) of every finite-sum method: {_problem}; checked: "
+                    + {"game": "Mirror-Prox averaged gap <= Amax log(nm)/T",
+                       "qp": "Halpern on the exact resolvent <= 2D/(k+1) (side check)",
+                       "ls": "deterministic Halpern residual <= 2D/(k+1)"}[_problem],
         family=_what,
         algorithm="algorithms.vr_halpern.vr_halpern",
         cell=oracle_calls_cell,
