@@ -191,7 +191,7 @@ def modified_policy_iteration(model: MDP, tol: float = 1e-6, m: int | str = 20, 
     ``m="adaptive"`` (what ``solve(method="auto")`` uses) is value iteration while ``sp(T v - v)`` shrinks
     at least ``1 / ADAPTIVE_SLOW_RATIO``-fold per greedy backup (fast-mixing models, where a policy sweep
     gathers rows at nearly the cost of a full sweep and buys no more contraction); once the span shrinks
-    more slowly, each greedy backup is followed by sweeps of ``T_pi`` until their increments have span at
+    more slowly, each later greedy backup is followed by sweeps of ``T_pi`` until their increments have span at
     most ``tol (1 - gamma) / (2 gamma)`` (as accurate as the certificate can use) or ``m_max`` sweeps.
     Any ``m`` schedule keeps the guarantee, since the certificate is read at greedy backups only (derived
     from the MacQueen bounds, see ``_common``).
@@ -220,7 +220,7 @@ def modified_policy_iteration(model: MDP, tol: float = 1e-6, m: int | str = 20, 
 
             return _solution(model, "mpi", Certificate(mid, pi.copy(), gap, err, residuals[-1]), k, residuals, True,
                              evaluation_sweeps=evaluation_sweeps)
-        if adaptive:
+        if adaptive and not sweeps:  # once the span contracts slowly, stay with evaluation sweeps
             sweeps = int(m_max) if gap > ADAPTIVE_SLOW_RATIO * previous_gap else 0
             previous_gap = gap
         for _ in range(sweeps):  # partial evaluation of pi, Eq. (6.5.2)
