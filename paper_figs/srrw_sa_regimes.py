@@ -74,14 +74,17 @@ def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     if alpha_recs:
         ax = axes.pop(0)
         for k, (label, recs, bound_name, const) in enumerate(alpha_recs):
-            for j in sorted({r["seed_index"] for r in recs}):
+            seeds = sorted({r["seed_index"] for r in recs})
+            for j in seeds:
                 rs = sorted((r for r in recs if r["seed_index"] == j), key=lambda r: r["params"]["alpha"])
                 al = np.array([r["params"]["alpha"] for r in rs], float)
-                ax.plot(al, [r["values"]["measured"] for r in rs], f"C{k}.-", lw=1,
-                        label=f"{label} tr V, {len({r['seed_index'] for r in recs})} instances" if j == 0 else None)
-                if j == 0 and bound_name and const in rs[0]["values"]:
-                    plot_bound_curve(ax, get_bound(bound_name), "alpha", al, {const: rs[0]["values"][const]},
-                                     label_prefix=f"{label} ", color=f"C{k}", ls="--", lw=0.7)
+                ax.plot(al, [r["values"]["measured"] for r in rs], f"C{k}.-", lw=0.6, ms=3, alpha=0.6,
+                        label=f"{label} tr V, {len(seeds)} instance(s)" if j == seeds[0] else None)
+            rs = sorted((r for r in recs if r["seed_index"] == seeds[0]), key=lambda r: r["params"]["alpha"])
+            if bound_name and const in rs[0]["values"]:  # drawn over the bundle, for the first instance
+                al = np.array([r["params"]["alpha"] for r in rs], float)
+                plot_bound_curve(ax, get_bound(bound_name), "alpha", al, {const: rs[0]["values"][const]},
+                                 label_prefix=f"{label} first instance ", color="k", ls="--", lw=0.9, zorder=5)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(r"$\alpha$")
