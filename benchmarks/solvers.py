@@ -11,7 +11,7 @@ Printed per instance:
 * one Bellman sweep: median time of mdplab and of each peer that has a sweep, ratio peer / mdplab, and
   mdplab's fraction of the memory-bandwidth bound (bytes read per sweep / read bandwidth measured here
   by a 2-thread streaming sum, best of 5);
-* full solves to tolerance 1e-6 (each tool through its own argument) with wall time, sup-norm error
+* full solves to tolerance 1e-6 (each tool through its own argument), median wall time of 3 runs, sup-norm error
   against the reference and ratio to mdplab's default (``method="auto"``);
 * reference: the optimal policy of a tight mdplab solve, evaluated by a direct linear solve (dense LU
   or SuperLU), or by GMRES to 1e-13 where a sparse LU would fill in (random sparse graphs).
@@ -34,6 +34,8 @@ from mdplab.solvers import evaluate_policy
 from scenarios.classic import gridworld, random_dense, random_sparse
 
 TOL = 1e-6
+#: Full solves are timed as the median of this many runs, for mdplab and every peer alike.
+SOLVE_RUNS = 3
 
 
 def median_time(fn: Callable[[], object], repeats: int) -> float:
@@ -118,9 +120,8 @@ def pymdptoolbox_arrays(model: mdplab.MDP):
     return [csr[np.arange(S) * A + a] for a in range(A)], np.asarray(model.R)
 
 
-def mdpsolver_model(model: mdplab.MDP):
-    import mdpsolver
-
+def mdpsolver_inputs(model: mdplab.MDP) -> dict:
+    """mdpsolver's sparse list-of-lists input (built once, outside the timings)."""
     S, A = model.shape
     csr = model.transitions_csr()
     probs, cols = [], []
@@ -132,9 +133,8 @@ def mdpsolver_model(model: mdplab.MDP):
             cs.append(csr.indices[lo:hi].tolist())
         probs.append(ps)
         cols.append(cs)
-    mdl = mdpsolver.model()
-    mdl.mdp(discount=model.gamma, rewards=np.asarray(model.R).tolist(), tranMatProbs=probs, tranMatColumns=cols)
-    return mdl
+    return {"discount": model.gamma, "rewards": np.asarray(model.R).tolist(), "tranMatProbs": probs,
+            "tranMatColumns": cols}
 
 
 def peer_sweeps(model: mdplab.MDP, v: np.ndarray, repeats: int, with_pymdptoolbox: bool) -> dict[str, float]:
@@ -155,32 +155,53 @@ def peer_sweeps(model: mdplab.MDP, v: np.ndarray, repeats: int, with_pymdptoolbo
     return out
 
 
+def timed(fn: Callable[[], object], runs: int = SOLVE_RUNS) -> tuple[float, object]:
+    """Median wall time of ``runs`` calls (PERFORMANCE.md's protocol: median of 3) and the last result."""
+    times, out = [], None
+    for _ in range(runs):
+        gc.collect()
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return float(np.median(times)), out
+
+
 def peer_solves(model: mdplab.MDP, ref: np.ndarray, with_pymdptoolbox: bool) -> list[Row]:
     rows: list[Row] = []
     try:
         ddp = quantecon_ddp(model)
         for method in ("modified_policy_iteration",) + (("policy_iteration",) if model.sparse is None else ()):
-            t = time.perf_counter()
-            res = ddp.solve(method=method, epsilon=TOL, max_iter=100_000)
-            rows.append(Row("QuantEcon", method, time.perf_counter() - t, float(np.abs(res.v - ref).max())))
+            seconds, res = timed(lambda: ddp.solve(method=method, epsilon=TOL, max_iter=100_000))
+            rows.append(Row("QuantEcon", method, seconds, float(np.abs(res.v - ref).max())))
     except ImportError:
         rows.append(Row("QuantEcon", "-", float("nan"), float("nan"), "not installed"))
     try:
-        mdl = mdpsolver_model(model)
-        t = time.perf_counter()
-        mdl.solve(algorithm="mpi", tolerance=TOL)
-        rows.append(Row("mdpsolver", "mpi", time.perf_counter() - t,
-                        float(np.abs(np.asarray(mdl.getValueVector()) - ref).max()), "excludes list conversion"))
+        import mdpsolver
+
+        inputs = mdpsolver_inputs(model)
+        times = []
+        for _ in range(SOLVE_RUNS):  # a fresh model each run: a solved model warm-starts its next solve
+            mdl = mdpsolver.model()
+            mdl.mdp(**inputs)
+            t = time.perf_counter()
+            mdl.solve(algorithm="mpi", tolerance=TOL)
+            times.append(time.perf_counter() - t)
+        rows.append(Row("mdpsolver", "mpi", float(np.median(times)),
+                        float(np.abs(np.asarray(mdl.getValueVector()) - ref).max()), "excludes input conversion"))
     except ImportError:
         rows.append(Row("mdpsolver", "-", float("nan"), float("nan"), "not installed"))
     if with_pymdptoolbox:
         try:
             mdp_tb = _pymdptoolbox()
             P, R = pymdptoolbox_arrays(model)
-            t = time.perf_counter()
-            vi = mdp_tb.ValueIteration(P, R, model.gamma, epsilon=TOL, max_iter=100_000)
-            vi.run()
-            rows.append(Row("pymdptoolbox", "ValueIteration", time.perf_counter() - t,
+
+            def run_vi():
+                vi = mdp_tb.ValueIteration(P, R, model.gamma, epsilon=TOL, max_iter=100_000)
+                vi.run()
+                return vi
+
+            seconds, vi = timed(run_vi)
+            rows.append(Row("pymdptoolbox", "ValueIteration", seconds,
                             float(np.abs(np.asarray(vi.V) - ref).max()), "values uncorrected"))
         except ImportError:
             pass
@@ -220,10 +241,9 @@ def run_instance(name: str, model: mdplab.MDP, bandwidth: float, repeats: int, w
     ref = reference_values(model, direct=name != "sparse")
     rows: list[Row] = []
     for method in ("auto", "vi", "mpi") + (("pi",) if S <= 5000 else ()):
-        t = time.perf_counter()
-        sol = mdplab.solve(model, method=method, tol=TOL)
+        seconds, sol = timed(lambda: mdplab.solve(model, method=method, tol=TOL))
         label = f"{method} -> {sol.method}" if method == "auto" else method
-        rows.append(Row("mdplab", label, time.perf_counter() - t, float(np.abs(sol.values - ref).max()),
+        rows.append(Row("mdplab", label, seconds, float(np.abs(sol.values - ref).max()),
                         f"{sol.iterations} it, certified gap {sol.info.get('policy_gap', float('nan')):.1e}"))
     rows += peer_solves(model, ref, with_pymdptoolbox)
     default = rows[0].seconds
