@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import ModelError
 from ..models import MDP
 from ..operators import bellman_backup, q_values
 
@@ -56,8 +57,6 @@ def initial_values(model: MDP, v0: np.ndarray | None) -> np.ndarray:
         return np.zeros(model.n_states)
     v = np.array(v0, dtype=np.float64)
     if v.shape != (model.n_states,) or not np.all(np.isfinite(v)):
-        from ..errors import ModelError
-
         raise ModelError(f"v0 must be a finite array of shape ({model.n_states},); got {v.shape}")
     return v
 
@@ -65,8 +64,6 @@ def initial_values(model: MDP, v0: np.ndarray | None) -> np.ndarray:
 def check_tol(tol: float) -> float:
     tol = float(tol)
     if not (tol > 0 and np.isfinite(tol)):
-        from ..errors import ModelError
-
         raise ModelError(f"tol must be a positive finite number; got {tol!r}")
     return tol
 

@@ -17,9 +17,9 @@ import scipy.sparse.linalg as spla
 
 from ..errors import ModelError, NotApplicableError
 from ..models import MDP
-from ..operators import bellman_backup, policy_backup, policy_matrix
+from ..operators import bellman_backup, gauss_seidel_sweep, policy_backup, policy_matrix, q_values
 from ..solution import Solution
-from ._common import certify, check_tol, final_q, initial_values, macqueen
+from ._common import Certificate, certify, check_tol, final_q, initial_values, macqueen
 
 #: Below this many states, policy evaluation is a direct solve; above it, iterative (GMRES).
 DIRECT_SOLVE_MAX_STATES = 5000
@@ -62,8 +62,6 @@ def value_iteration(model: MDP, tol: float = 1e-6, max_iter: int = 1_000_000, v0
         mid, gap, err = macqueen(v, Tv, gamma)
         residuals.append(float(np.abs(Tv - v).max()))
         if gap <= tol:
-            from ._common import Certificate
-
             cert = Certificate(mid, pi.copy(), gap, err, residuals[-1])
             return _solution(model, "vi", cert, k, residuals, True)
         v, Tv = Tv, v
@@ -84,8 +82,6 @@ def gauss_seidel_value_iteration(model: MDP, tol: float = 1e-6, max_iter: int = 
     gamma = model.gamma
     v = initial_values(model, v0)
     pi = np.empty(model.n_states, dtype=np.int64)
-    from ..operators import gauss_seidel_sweep
-
     residuals: list[float] = []
     threshold = tol * (1 - gamma) / (2 * gamma) if gamma > 0 else np.inf
     for k in range(1, max_iter + 1):
@@ -169,8 +165,6 @@ def policy_iteration(model: MDP, tol: float = 1e-6, max_iter: int = 10_000, pi0:
     for k in range(1, max_iter + 1):
         v = evaluate_policy(model, pi, method=evaluation, v0=v)
         history.append(v)
-        from ..operators import q_values
-
         q = q_values(model, v)
         residuals.append(float(np.abs(q.max(axis=1) - v).max()))
         new_pi = _improve(q, pi, atol=1e-12 * max(1.0, float(np.abs(v).max())))
@@ -191,8 +185,9 @@ def modified_policy_iteration(model: MDP, tol: float = 1e-6, m: int | str = 20, 
     ``m="adaptive"`` (what ``solve(method="auto")`` uses) is value iteration while ``sp(T v - v)`` shrinks
     at least ``1 / ADAPTIVE_SLOW_RATIO``-fold per greedy backup (fast-mixing models, where a policy sweep
     gathers rows at nearly the cost of a full sweep and buys no more contraction); once the span shrinks
-    more slowly, each later greedy backup is followed by sweeps of ``T_pi`` until their increments have span at
-    most ``tol (1 - gamma) / (2 gamma)`` (as accurate as the certificate can use) or ``m_max`` sweeps.
+    more slowly, each later greedy backup is followed by sweeps of ``T_pi`` until their increments have
+    span at most ``tol (1 - gamma) / (2 gamma)`` (as accurate as the certificate can use) or ``m_max``
+    sweeps.
     Any ``m`` schedule keeps the guarantee, since the certificate is read at greedy backups only (derived
     from the MacQueen bounds, see ``_common``).
     """
@@ -216,8 +211,6 @@ def modified_policy_iteration(model: MDP, tol: float = 1e-6, m: int | str = 20, 
         mid, gap, err = macqueen(v, Tv, gamma)
         residuals.append(float(np.abs(Tv - v).max()))
         if gap <= tol:
-            from ._common import Certificate
-
             return _solution(model, "mpi", Certificate(mid, pi.copy(), gap, err, residuals[-1]), k, residuals, True,
                              evaluation_sweeps=evaluation_sweeps)
         if adaptive and not sweeps:  # once the span contracts slowly, stay with evaluation sweeps
