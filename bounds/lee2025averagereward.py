@@ -12,7 +12,7 @@ Implements, as :class:`bounds.core.Bound` data (``h0 = min_c ||V^0 - h* - c 1||_
 * ``lee2025averagereward.anc_vi_bellman_rate``: the weaker ``8 h0 / k`` (implied, since ``k+1 > k``), a pure
   power of ``k`` whose exponent -1 rate checks compare with (derived).
 * ``lee2025averagereward.lower_bound``: ``>= h0/(k+1)`` for every span-condition method on some
-  unichain instance with ``n >= k+2`` states (Thm. 3).  Registered for reference; it is an existence
+  unichain instance with ``n >= k+2`` states (Theorem 3).  Registered for reference; it is an existence
   statement, so no scenario checks it as a per-instance lower bound.
 
 Provenance: verified (spec [V]); the paper states ``||V^0 - h*||`` and the spec's tests use the
