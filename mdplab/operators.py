@@ -1,7 +1,7 @@
 """Bellman operators on validated models: the public, allocation-friendly face of the kernels.
 
-Every function takes an :class:`mdplab.MDP` (already validated) and dispatches to the dense or CSR
-kernel.  Optional ``out`` arguments let outer loops reuse buffers.  Notation as in Puterman (1994):
+Every function takes an :class:`mdplab.MDP` (already validated) and dispatches to the kernel of the
+model's layout (dense, CSR, or padded fixed-width rows).  Optional ``out`` arguments let outer loops reuse buffers.  Notation as in Puterman (1994):
 ``T v = max_a (R + gamma P v)`` (Eq. 6.2.2), ``T_pi v = R_pi + gamma P_pi v`` (Eq. 6.1.6).
 
 For stationary finite-horizon models, ``gamma`` is the model's discount; average-reward models have
@@ -10,7 +10,11 @@ no discount, so these operators take an explicit ``gamma`` argument that default
 """
 from __future__ import annotations
 
+import functools
+
+import numba
 import numpy as np
+import scipy.sparse as sp
 
 from ._kernels.bellman import (bellman_optimality_csr, bellman_optimality_dense, bellman_optimality_ell, q_values_csr,
                                q_values_dense)
@@ -33,9 +37,6 @@ def _entries(model: MDP) -> int:
 
 def _size_threads(fn):
     """Run ``fn`` on one numba thread for small models (see ``SERIAL_BELOW_ENTRIES``)."""
-    import functools
-
-    import numba
 
     @functools.wraps(fn)
     def wrapper(model, *args, **kwargs):
@@ -211,8 +212,6 @@ def policy_matrix(model: MDP, pi: np.ndarray):
     R_pi = (mat * model.R).sum(axis=1)
     if model.sparse is None:
         return np.einsum("sa,sat->st", mat, model.P), R_pi
-    import scipy.sparse as sp
-
     # row s of P_pi = sum_a pi[s, a] P[s, a, :]
     W = sp.csr_matrix((mat.ravel(), (np.repeat(np.arange(S), A), np.arange(S * A))), shape=(S, S * A))
     return (W @ model.sparse.to_scipy()).tocsr(), R_pi
