@@ -309,8 +309,8 @@ class MDP:
             if dense_P.ndim == 3:
                 dense_P = _readonly(np.broadcast_to(dense_P, (horizon, S, A, S)).copy())
         else:
-            want = "(S, A) or (S, A, S)" + (" or (H, S, A)" if criterion == "finite" else "")
-            raise ModelError(f"R must have shape {want} = {(S, A)}...; got shape {Rarr.shape}")
+            want = f"({S}, {A}) or ({S}, {A}, {S})" + (f" or ({horizon}, {S}, {A})" if criterion == "finite" else "")
+            raise ModelError(f"R must have shape {want} (P has S={S}, A={A}); got shape {Rarr.shape}")
 
         self.n_states, self.n_actions = int(S), int(A)
         self.criterion, self.gamma, self.horizon = criterion, gamma, horizon
