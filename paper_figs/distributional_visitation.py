@@ -1,41 +1,47 @@
 """Figure: state-visitation heatmaps on E1 (Avila Pires et al. 2025; spec Sec. 5.3 "to plot").
 
-Expected number of visits to each cell of the 4x7 slippery cliff over the 20 steps, under the
-risk-neutral policy and under the stock-augmented CVaR_tau policies executed from c_0* (exact forward
-propagation of (state, stock)).  Lower tau keeps the agent further from the cliff row.  Computed
-directly; ``results_dir`` unused.
+Reads the results of ``ddp_e1_cliff_cvar`` (:mod:`scenarios.distributional`): expected number of visits
+to each cell of the 4x7 slippery cliff over the 20 steps (exact forward propagation of (state, stock)),
+recorded as ``rn_visits{s}`` for the risk-neutral policy and ``cvar_visits{s}`` for the stock-augmented
+CVaR_tau policy executed from c_0* (one cell per tau).  Lower tau keeps the agent further from the cliff row.
 """
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
+import numpy as np
+
+SCENARIO = "ddp_e1_cliff_cvar"
+
 
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
+    from scenarios.runner import read_results, results_path
+
+    records = read_results(results_path(results_dir, SCENARIO))
+    if not records:
+        return []
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from algorithms.distributional import (StockGrid, cvar_inner_utility, cvar_outer_search, mean_utility,
-                                           policy_return_law, stock_backward_induction)
-    from scenarios.distributional import (CLIFF_COLS, CLIFF_HORIZON, CLIFF_REFERENCE, CLIFF_ROWS, CLIFF_START,
-                                          slippery_cliff)
+    from scenarios.distributional import CLIFF_COLS, CLIFF_ROWS
 
-    cliff = slippery_cliff()
-    runs = [("risk-neutral", stock_backward_induction(cliff, CLIFF_HORIZON, mean_utility(), StockGrid(0.0, 1.0, 1)), 0.0)]
-    sol = stock_backward_induction(cliff, CLIFF_HORIZON, cvar_inner_utility(), StockGrid.integers(-60, 60))
-    for tau in sorted(CLIFF_REFERENCE):
-        runs.append((f"CVaR tau = {tau:g}", sol, cvar_outer_search(sol.value[0, CLIFF_START], sol.grid.values, tau).initial_stock))
-    fig, axes = plt.subplots(1, len(runs), figsize=(2.6 * len(runs), 2.2))
-    for ax, (name, s, c0) in zip(axes, runs):
-        visits = policy_return_law(s, CLIFF_START, c0).visitation[:-1].sum(axis=0)[: CLIFF_ROWS * CLIFF_COLS]
+    cells = CLIFF_ROWS * CLIFF_COLS
+    records = sorted(records, key=lambda r: r["params"]["tau"])
+    runs = [("risk-neutral", "rn_", records[0]["values"], 0.0)]
+    runs += [(f"CVaR tau = {r['params']['tau']:g}", "cvar_", r["values"], r["values"]["initial_stock"]) for r in records]
+    fig, axes = plt.subplots(1, len(runs), figsize=(2.6 * len(runs), 2.2), squeeze=False)
+    axes = axes[0]
+    for ax, (name, prefix, values, c0) in zip(axes, runs):
+        visits = np.array([values[f"{prefix}visits{s}"] for s in range(cells)])
         im = ax.imshow(visits.reshape(CLIFF_ROWS, CLIFF_COLS), cmap="magma", vmin=0, vmax=max(1.0, visits.max()))
         ax.set_title(f"{name} (c0={c0:g})", fontsize=8)
         ax.set_xticks([])
         ax.set_yticks([])
         ax.add_patch(plt.Rectangle((0.5, 2.5), 5, 1, fill=False, ec="cyan", lw=1))
-    fig.colorbar(im, ax=axes, shrink=0.8, label="expected visits")
+    fig.colorbar(im, ax=list(axes), shrink=0.8, label="expected visits")
     fig.suptitle("E1 slippery cliff: expected visits over 20 steps (cyan: cliff)", fontsize=9)
     out = Path(out_dir) / "distributional_visitation.png"
     out.parent.mkdir(parents=True, exist_ok=True)

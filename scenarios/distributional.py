@@ -155,11 +155,12 @@ import functools  # noqa: E402
 
 from algorithms.distributional import exact as _exact  # noqa: E402
 from algorithms.distributional.objectives import (cvar_inner_utility, cvar_outer_search,  # noqa: E402
-                                                  neg_abs_utility)
+                                                  mean_utility, neg_abs_utility)
 from algorithms.distributional.representations import CategoricalSupport  # noqa: E402
 from algorithms.distributional.stock_dp import (StockGrid, distributional_policy_iteration,  # noqa: E402
                                                 distributional_value_iteration, evaluate_stock_policy,
-                                                policy_return_law, stage_value, stock_backward_induction)
+                                                policy_return_law, sample_episodes, stage_value,
+                                                stock_backward_induction)
 from bounds.avilapires2025 import DPI_MONOTONE, DVI_ERROR, DVI_GREEDY  # noqa: E402
 
 from .registry import Check, Scenario, Tolerance, register_scenario  # noqa: E402
@@ -231,15 +232,48 @@ def _cliff_solution():
     return stock_backward_induction(slippery_cliff(), CLIFF_HORIZON, cvar_inner_utility(), StockGrid.integers(-60, 60))
 
 
+#: stocks of the E1 policy table recorded for the figure (``policy_s{s}_c{c}``)
+CLIFF_FIGURE_STOCKS = tuple(range(0, 41))
+
+
+@functools.lru_cache(maxsize=2)
+def _cliff_risk_neutral():
+    return stock_backward_induction(slippery_cliff(), CLIFF_HORIZON, mean_utility(), StockGrid(0.0, 1.0, 1))
+
+
+def _law_keys(prefix: str, policy_law) -> dict:
+    """A return law and expected visits flattened to scalar keys: ``{prefix}n`` atoms, ``{prefix}x{i}`` /
+    ``{prefix}p{i}`` atom and probability, ``{prefix}visits{s}`` expected visits of state ``s`` over the horizon."""
+    law = policy_law.law
+    out = {f"{prefix}n": float(len(law.atoms))}
+    out.update({f"{prefix}x{i}": float(x) for i, x in enumerate(law.atoms)})
+    out.update({f"{prefix}p{i}": float(p) for i, p in enumerate(law.probs)})
+    visits = policy_law.visitation[:-1].sum(axis=0)
+    out.update({f"{prefix}visits{s}": float(v) for s, v in enumerate(visits)})
+    return out
+
+
 def e1_cliff_cell(params: dict, seed: int) -> dict:
-    """E1: CVaR_tau by the outer search; gap to the executed read-off policy's exact CVaR and to the spec."""
+    """E1: CVaR_tau by the outer search; gap to the executed read-off policy's exact CVaR and to the spec.
+
+    Figure data (``paper_figs/distributional_{cdfs,visitation,policies}.py``), all exact: the executed CVaR
+    policy's return law and expected visits (keys ``cvar_n``, ``cvar_x{i}``, ``cvar_p{i}``, ``cvar_visits{s}``),
+    the same for the risk-neutral policy (prefix ``rn_``), and the greedy action at t = 0 of the inner problem
+    for states ``s <= 21`` and stocks ``c`` in :data:`CLIFF_FIGURE_STOCKS` (``policy_s{s}_c{c}``).
+    """
     tau = float(params["tau"])
     sol = _cliff_solution()
     res = cvar_outer_search(sol.value[0, CLIFF_START], sol.grid.values, tau)
-    law = policy_return_law(sol, CLIFF_START, res.initial_stock).law
-    return {"measured": abs(res.value - float(law.cvar(tau))), "bound": 0.0, "cvar": res.value,
-            "initial_stock": res.initial_stock, "mean": float(law.mean()),
-            "reference_gap": abs(res.value - CLIFF_REFERENCE[tau][1])}
+    executed = policy_return_law(sol, CLIFF_START, res.initial_stock)
+    law = executed.law
+    out = {"measured": abs(res.value - float(law.cvar(tau))), "bound": 0.0, "cvar": res.value,
+           "initial_stock": res.initial_stock, "mean": float(law.mean()),
+           "reference_gap": abs(res.value - CLIFF_REFERENCE[tau][1])}
+    out.update(_law_keys("cvar_", executed))
+    out.update(_law_keys("rn_", policy_return_law(_cliff_risk_neutral(), CLIFF_START, 0.0)))
+    cols = {c: int(np.flatnonzero(sol.grid.values == c)[0]) for c in CLIFF_FIGURE_STOCKS}
+    out.update({f"policy_s{s}_c{c}": float(sol.policy[0][s, j]) for s in range(CLIFF_START + 1) for c, j in cols.items()})
+    return out
 
 
 @functools.lru_cache(maxsize=2)
@@ -247,14 +281,32 @@ def _forage_solution():
     return stock_backward_induction(forage(), FORAGE_HORIZON, neg_abs_utility(), StockGrid.integers(-25, 5))
 
 
+#: E2 figure data: food cell (2, 4), and the number of sampled episodes recorded per cell
+FORAGE_FOOD, FORAGE_FIGURE_EPISODES = 2 * 5 + 4, 30
+
+
 def e2_forage_cell(params: dict, seed: int) -> dict:
-    """E2: max -E|G - h*| with c_0 = -h*; gap to the executed policy's exact value and to the spec."""
+    """E2: max -E|G - h*| with c_0 = -h*; gap to the executed policy's exact value and to the spec.
+
+    Figure data (``paper_figs/distributional_{cdfs,policies,stock_paths}.py``): the executed policy's exact
+    return law (``law_n``, ``law_x{i}``, ``law_p{i}``, ``law_visits{s}``), whether the policy eats at the food
+    cell at step t and stock c (``eat_t{t}_c{c}``, 1 or 0, every grid stock) and the stock along
+    :data:`FORAGE_FIGURE_EPISODES` episodes sampled with the cell's seed (``path{e}_t{t}``).
+    """
     h = int(params["h"])
     sol = _forage_solution()
     v = stage_value(sol, 0, FORAGE_START, -h)
-    law = policy_return_law(sol, FORAGE_START, -h).law
-    return {"measured": abs(v - float(law.expect(lambda x: -abs(x - h)))), "bound": 0.0, "value": v,
-            "mean": float(law.mean()), "reference_gap": abs(v - FORAGE_REFERENCE[h][0])}
+    executed = policy_return_law(sol, FORAGE_START, -h)
+    law = executed.law
+    out = {"measured": abs(v - float(law.expect(lambda x: -abs(x - h)))), "bound": 0.0, "value": v,
+           "mean": float(law.mean()), "reference_gap": abs(v - FORAGE_REFERENCE[h][0])}
+    out.update(_law_keys("law_", executed))
+    out.update({f"eat_t{t}_c{c:g}": float(sol.policy[t, FORAGE_FOOD, j] == 4)
+                for t in range(FORAGE_HORIZON) for j, c in enumerate(sol.grid.values)})
+    eps = sample_episodes(sol, FORAGE_START, -float(h), FORAGE_FIGURE_EPISODES, seed=seed)
+    out.update({f"path{e}_t{t}": float(eps.stocks[e, t]) for e in range(FORAGE_FIGURE_EPISODES)
+                for t in range(FORAGE_HORIZON + 1)})
+    return out
 
 
 def e3_threshold_cell(params: dict, seed: int) -> dict:
