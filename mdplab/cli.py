@@ -5,7 +5,7 @@ Subcommands (flags are contracts, see the issues):
 * ``mdplab solve FILE [--method vi|pi|mpi|lp|...] [--discount G] [--horizon H] [--average-reward]
   [--tol T] [--discount-tol T] --json``: solve an ``.npz`` / Cassandra ``.MDP`` / ``.POMDP`` file.
 * ``mdplab list``: theorem-reproduction scenarios with their theorem and source.
-* ``mdplab reproduce NAME|--all [--quick|--full] [--seeds N] [--workers N] [--scheduler ADDRESS]
+* ``mdplab reproduce NAME [NAME ...]|--all [--quick|--full] [--seeds N] [--workers N] [--scheduler ADDRESS]
   [--out DIR] [--resume] [--json]``.
 * ``mdplab figures``: regenerate ``paper_figs/`` from results files.
 * ``mdplab ddp FILE.npz --objective OBJ --horizon H --initial-state S [--json]``.
@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(run=_lazy("scenarios.cli", "cmd_list"))
 
     s = sub.add_parser("reproduce", help="reproduce theorems: run scenarios and print verdicts")
-    s.add_argument("name", nargs="?", default=None)
+    s.add_argument("name", nargs="*", default=[], help="scenario name(s); see `mdplab list`")
     s.add_argument("--all", action="store_true")
     size = s.add_mutually_exclusive_group()
     size.add_argument("--quick", dest="size", action="store_const", const="quick")

@@ -49,7 +49,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_reproduce(args: argparse.Namespace) -> int:
     if bool(args.all) == bool(args.name):
         raise ValueError("give a scenario NAME or --all (not both); `mdplab list` shows the names")
-    names = [sc.name for sc in all_scenarios()] if args.all else [args.name]
+    names = [sc.name for sc in all_scenarios()] if args.all else list(args.name)
     rows = reproduce(names, args.size or "quick", n_seeds=args.seeds, out_dir=args.out, resume=args.resume,
                      workers=args.workers, scheduler=args.scheduler, progress=(not args.json) and sys.stderr.isatty())
     if args.json:
