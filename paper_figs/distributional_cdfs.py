@@ -27,7 +27,7 @@ def law_from_values(values: dict, prefix: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    from scenarios.runner import read_results, results_path
+    from scenarios.runner import read_results, results_path, save_figure
 
     e1, e2 = (read_results(results_path(results_dir, name)) for name in SCENARIOS)
     if not e1 and not e2:
@@ -63,10 +63,7 @@ def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
         ax2.set_visible(False)
     fig.suptitle("Avila Pires et al. (2025): return laws of stock-augmented DP policies", fontsize=10)
     fig.tight_layout()
-    out = Path(out_dir) / "distributional_cdfs.png"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
+    out = save_figure(fig, out_dir, "distributional_cdfs.png")
     return [out]
 
 

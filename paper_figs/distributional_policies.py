@@ -19,7 +19,7 @@ SCENARIOS = ("ddp_e1_cliff_cvar", "ddp_e2_forage")
 
 
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    from scenarios.runner import read_results, results_path
+    from scenarios.runner import read_results, results_path, save_figure
 
     e1, e2 = (read_results(results_path(results_dir, name)) for name in SCENARIOS)
     if not e1 and not e2:
@@ -66,10 +66,7 @@ def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
         ax2.set_visible(False)
     fig.suptitle("Avila Pires et al. (2025): policies are Markov in (t, s, c), history-dependent in s", fontsize=10)
     fig.tight_layout()
-    out = Path(out_dir) / "distributional_policies.png"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
+    out = save_figure(fig, out_dir, "distributional_policies.png")
     return [out]
 
 

@@ -17,7 +17,7 @@ TARGETS = (6, 10, 14)
 
 
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    from scenarios.runner import read_results, results_path
+    from scenarios.runner import read_results, results_path, save_figure
 
     records = [r for r in read_results(results_path(results_dir, SCENARIO)) if r["params"]["h"] in TARGETS]
     if not records:
@@ -43,10 +43,7 @@ def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     ax.set_title(f"E2 forage: stock along {FORAGE_FIGURE_EPISODES} executed episodes per target", fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    out = Path(out_dir) / "distributional_stock_paths.png"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
+    out = save_figure(fig, out_dir, "distributional_stock_paths.png")
     return [out]
 
 

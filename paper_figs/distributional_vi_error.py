@@ -19,7 +19,7 @@ def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     from bounds.core import get_bound
-    from scenarios.runner import plot_bound_curve, read_results, results_path
+    from scenarios.runner import plot_bound_curve, read_results, results_path, save_figure
 
     bound = get_bound("avilapires2025.dvi_error")
     panels = [(n, read_results(results_path(results_dir, n))) for n in ("ddp_vi_error", "ddp_vi_rate_gamma09")]
@@ -44,10 +44,7 @@ def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
         ax.set_title(f"{name} (gamma = {g:g})", fontsize=9)
         ax.legend(fontsize=7)
     fig.tight_layout()
-    out = Path(out_dir) / "distributional_vi_error.png"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
+    out = save_figure(fig, out_dir, "distributional_vi_error.png")
     return [out]
 
 

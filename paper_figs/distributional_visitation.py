@@ -16,7 +16,7 @@ SCENARIO = "ddp_e1_cliff_cvar"
 
 
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    from scenarios.runner import read_results, results_path
+    from scenarios.runner import read_results, results_path, save_figure
 
     records = read_results(results_path(results_dir, SCENARIO))
     if not records:
@@ -43,10 +43,7 @@ def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
         ax.add_patch(plt.Rectangle((0.5, 2.5), 5, 1, fill=False, ec="cyan", lw=1))
     fig.colorbar(im, ax=list(axes), shrink=0.8, label="expected visits")
     fig.suptitle("E1 slippery cliff: expected visits over 20 steps (cyan: cliff)", fontsize=9)
-    out = Path(out_dir) / "distributional_visitation.png"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
+    out = save_figure(fig, out_dir, "distributional_visitation.png")
     return [out]
 
 

@@ -26,7 +26,7 @@ INSTANCES = ("chain", "dense")
 
 
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    from scenarios.runner import read_results, results_path
+    from scenarios.runner import read_results, results_path, save_figure
 
     records = [r for name in SCENARIOS for r in read_results(results_path(results_dir, name))]
     if not records:
@@ -77,10 +77,7 @@ def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
             ax.legend(fontsize=6)
         axes[row][0].set_ylabel(r"$\|TU^k - U^k\|_\infty$")
     fig.tight_layout()
-    out = Path(out_dir) / "halpern_anc_vi.png"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
+    out = save_figure(fig, out_dir, "halpern_anc_vi.png")
     return [out]
 
 

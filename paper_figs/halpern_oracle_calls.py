@@ -34,7 +34,7 @@ def curves(record: dict) -> dict[int, tuple[np.ndarray, np.ndarray]]:
 
 
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    from scenarios.runner import read_results, results_path
+    from scenarios.runner import read_results, results_path, save_figure
 
     found = [(p, read_results(results_path(results_dir, f"oracle_calls_{p}"))) for p in PROBLEMS]
     found = [(p, recs) for p, recs in found if recs]
@@ -62,10 +62,7 @@ def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
         ax.set_title(TITLES[problem].format(n=params["n"]) + f", {len(recs)} seed(s)", fontsize=9)
         ax.legend(fontsize=6)
         fig.tight_layout()
-        out = Path(out_dir) / f"halpern_oracle_calls_{problem}.png"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(out, dpi=120)
-        plt.close(fig)
+        out = save_figure(fig, out_dir, f"halpern_oracle_calls_{problem}.png")
         outs.append(out)
     return outs
 

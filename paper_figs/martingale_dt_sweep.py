@@ -38,7 +38,7 @@ def _table(records: list[dict], keys) -> tuple[np.ndarray, dict]:
 
 
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    from scenarios.runner import read_results, results_path
+    from scenarios.runner import read_results, results_path, save_figure
 
     exact, mc = (read_results(results_path(results_dir, name)) for name in SCENARIOS)
     if not exact and not mc:
@@ -84,9 +84,7 @@ def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
         ax2.set_visible(False)
     fig.suptitle("Jia & Zhou (2022): discretisation error vs mesh")
     fig.tight_layout()
-    out = out_dir / "martingale_dt_sweep.png"
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
+    out = save_figure(fig, out_dir, "martingale_dt_sweep.png")
     return [out]
 
 

@@ -33,7 +33,7 @@ def _theta(values: dict, name: str) -> np.ndarray:
 
 
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    from scenarios.runner import read_results, results_path
+    from scenarios.runner import read_results, results_path, save_figure
 
     records = read_results(results_path(results_dir, SCENARIO))
     if not records:
@@ -68,9 +68,7 @@ def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     ax2.legend(fontsize=7)
     fig.suptitle("Jia & Zhou (2022): learned value vs closed form")
     fig.tight_layout()
-    out = out_dir / "martingale_value.png"
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
+    out = save_figure(fig, out_dir, "martingale_value.png")
     return [out]
 
 

@@ -20,7 +20,7 @@ SCENARIO = "srrw_mse_alpha"
 
 
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    from scenarios.runner import read_results, results_path
+    from scenarios.runner import read_results, results_path, save_figure
 
     records = read_results(results_path(results_dir, SCENARIO))
     if not records:
@@ -56,10 +56,7 @@ def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     ax.set_title("SRRW sampling variance vs repellence (toy graph G8)", fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    out = Path(out_dir) / "srrw_mse_alpha.png"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
+    out = save_figure(fig, out_dir, "srrw_mse_alpha.png")
     return [out]
 
 

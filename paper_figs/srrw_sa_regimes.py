@@ -39,7 +39,7 @@ def _curve(values: dict, tag: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    from scenarios.runner import read_results, results_path
+    from scenarios.runner import read_results, results_path, save_figure
 
     records = read_results(results_path(results_dir, SCENARIO))
     alpha_recs = [(lab, read_results(results_path(results_dir, name)), b, c) for lab, name, b, c in ALPHA_SCENARIOS]
@@ -92,10 +92,7 @@ def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
         ax.set_title("random logistic-regression instances (theory)", fontsize=9)
         ax.legend(fontsize=6)
     fig.tight_layout()
-    out = Path(out_dir) / "srrw_sa_regimes.png"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
+    out = save_figure(fig, out_dir, "srrw_sa_regimes.png")
     return [out]
 
 

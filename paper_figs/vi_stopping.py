@@ -18,7 +18,7 @@ def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     from bounds.core import get_bound
-    from scenarios.runner import plot_bound_curve, read_results, results_path
+    from scenarios.runner import plot_bound_curve, read_results, results_path, save_figure
 
     records = read_results(results_path(results_dir, SCENARIO))
     if not records:
@@ -41,10 +41,7 @@ def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
         ax.legend(fontsize=7)
     fig.suptitle("Puterman (1994) Thm 6.3.1: VI stopping rule", fontsize=9)
     fig.tight_layout()
-    out = Path(out_dir) / f"{SCENARIO}.png"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
+    out = save_figure(fig, out_dir, f"{SCENARIO}.png")
     return [out]
 
 

@@ -326,6 +326,18 @@ def verdict_table(rows: Sequence[dict]) -> str:
 
 
 # ---------------------------------------------------------------------------------------- report
+def save_figure(fig, out_dir: str | os.PathLike, name: str) -> Path:
+    """Write ``fig`` as ``<out_dir>/<name>`` (PNG, 120 dpi), creating the folder, close it, return the path:
+    the last step of every ``paper_figs`` script."""
+    import matplotlib.pyplot as plt
+
+    out = Path(out_dir) / name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return out
+
+
 def plot_bound_curve(ax, bound: Bound, symbol: str, xs, values: dict, label_prefix: str = "", **style):
     """Draw ``bound`` against ``symbol`` over ``xs`` with the other symbols at ``values``: the curve is
     the bound's own sympy expression (lambdified through the stored Symbols, conditions checked at

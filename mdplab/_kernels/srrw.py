@@ -34,6 +34,18 @@ _RESCALE_AT = 1e150
 _FLOOR = 1e-300
 
 
+@njit(cache=True, inline="always")
+def _categorical(indices, start, end, wbuf, total):
+    """Draw ``indices[start + k]`` with probability ``wbuf[k] / total`` (one uniform, inverse CDF)."""
+    u = np.random.random() * total
+    acc = 0.0
+    for k in range(end - start):
+        acc += wbuf[k]
+        if u < acc:
+            return indices[start + k]
+    return indices[end - 1]
+
+
 @njit(cache=True)
 def _srrw_next(i, indptr, indices, logP, log_mu, alpha, logy, wbuf):
     start = indptr[i]
@@ -50,13 +62,7 @@ def _srrw_next(i, indptr, indices, logP, log_mu, alpha, logy, wbuf):
         w = np.exp(wbuf[k] - top)
         wbuf[k] = w
         total += w
-    u = np.random.random() * total
-    acc = 0.0
-    for k in range(end - start):
-        acc += wbuf[k]
-        if u < acc:
-            return indices[start + k]
-    return indices[end - 1]
+    return _categorical(indices, start, end, wbuf, total)
 
 
 @njit(cache=True, inline="always")
@@ -73,13 +79,7 @@ def _srrw_next_cached(i, indptr, indices, Plin, rep, logP, log_mu, alpha, logy, 
         total += w
     if not (total > 1e-250 and total < 1e250):
         return _srrw_next(i, indptr, indices, logP, log_mu, alpha, logy, wbuf)
-    u = np.random.random() * total
-    acc = 0.0
-    for k in range(end - start):
-        acc += wbuf[k]
-        if u < acc:
-            return indices[start + k]
-    return indices[end - 1]
+    return _categorical(indices, start, end, wbuf, total)
 
 
 @njit(cache=True, inline="always")

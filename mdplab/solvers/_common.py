@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import ModelError
 from ..models import MDP
-from ..operators import bellman_backup, q_values
+from ..operators import bellman_backup
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,3 @@ def check_tol(tol: float) -> float:
     if not (tol > 0 and np.isfinite(tol)):
         raise ModelError(f"tol must be a positive finite number; got {tol!r}")
     return tol
-
-
-def final_q(model: MDP, values: np.ndarray) -> np.ndarray:
-    return q_values(model, values)

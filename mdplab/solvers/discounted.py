@@ -19,7 +19,7 @@ from ..errors import ModelError, NotApplicableError
 from ..models import MDP
 from ..operators import bellman_backup, gauss_seidel_sweep, policy_backup, policy_matrix, q_values
 from ..solution import Solution
-from ._common import Certificate, certify, check_tol, final_q, initial_values, macqueen
+from ._common import Certificate, certify, check_tol, initial_values, macqueen
 
 #: Below this many states, policy evaluation is a direct solve; above it, iterative (GMRES).
 DIRECT_SOLVE_MAX_STATES = 5000
@@ -38,7 +38,7 @@ def _discounted(model: MDP, method: str) -> None:
 
 
 def _solution(model: MDP, method: str, cert, iterations: int, residuals: list[float], converged: bool, **info) -> Solution:
-    return Solution(values=cert.values, q=final_q(model, cert.values), policy=cert.policy, iterations=iterations,
+    return Solution(values=cert.values, q=q_values(model, cert.values), policy=cert.policy, iterations=iterations,
                     residuals=np.asarray(residuals, dtype=np.float64), converged=converged, method=method,
                     error_bound=cert.value_error, info={"policy_gap": cert.policy_gap, **info})
 

@@ -15,7 +15,8 @@ import scipy.sparse as sp
 from ..errors import ModelError
 from ..models import MDP
 from ..solution import Solution
-from ._common import certify, check_tol, final_q
+from ..operators import q_values
+from ._common import certify, check_tol
 from .discounted import _discounted, evaluate_policy
 
 
@@ -58,7 +59,7 @@ def linear_programming(model: MDP, tol: float = 1e-6, initial_distribution: np.n
     # policy exactly and certify that; the LP's own values stay in info["lp_values"].
     greedy = certify(model, lp_values).policy
     cert = certify(model, evaluate_policy(model, greedy))
-    return Solution(values=cert.values, q=final_q(model, cert.values), policy=cert.policy, iterations=1,
+    return Solution(values=cert.values, q=q_values(model, cert.values), policy=cert.policy, iterations=1,
                     residuals=np.array([cert.residual]), converged=cert.policy_gap <= tol, method="lp",
                     error_bound=cert.value_error,
                     info={"policy_gap": cert.policy_gap, "occupancy": occupancy, "lp_values": lp_values,
