@@ -11,6 +11,7 @@ no discount, so these operators take an explicit ``gamma`` argument that default
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import numba
 import numpy as np
@@ -19,8 +20,9 @@ import scipy.sparse as sp
 from ._kernels.bellman import (bellman_optimality_csr, bellman_optimality_dense, bellman_optimality_ell, q_values_csr,
                                q_values_dense)
 from ._kernels.evaluation import evaluation_sweep_csr, evaluation_sweep_dense
-from ._kernels.gauss_seidel import gauss_seidel_csr, gauss_seidel_dense
-from ._kernels.policy import policy_backup_csr, policy_backup_dense, policy_backup_ell
+from ._kernels.gauss_seidel import (gauss_seidel_csr, gauss_seidel_dense, policy_gauss_seidel_csr, policy_gauss_seidel_dense,
+                                    policy_gauss_seidel_ell)
+from ._kernels.policy import gather_policy_rows_ell, policy_backup_csr, policy_backup_dense, policy_backup_ell
 from ._kernels.relative_vi import relative_vi_step_csr, relative_vi_step_dense
 from .errors import ModelError
 from .models import MDP
@@ -182,6 +184,29 @@ def gauss_seidel_sweep(model: MDP, v: np.ndarray, pi_out: np.ndarray, *, gamma: 
     return float(gauss_seidel_dense(model.P, model.R, g, v, pi_out))
 
 
+def policy_gauss_seidel_sweep(model: MDP, pi: np.ndarray, v: np.ndarray, *, reverse: bool = False,
+                              gamma: float | None = None) -> tuple[float, float]:
+    """One in-place Gauss-Seidel sweep of ``T_pi`` on ``v`` (a writable float64 array) for a deterministic
+    ``pi``, in state order (``reverse=True``: from the last state down).  Returns ``(min, max)`` of the
+    increments.  Puterman Sec. 6.3.3 applied to policy evaluation."""
+    _stationary(model)
+    g = _gamma(model, gamma)
+    det = _deterministic_policy(model, pi)
+    if not (isinstance(v, np.ndarray) and v.dtype == np.float64 and v.shape == (model.n_states,) and v.flags.writeable
+            and v.flags.c_contiguous):
+        raise ModelError(f"v must be a writable contiguous float64 array of shape ({model.n_states},)")
+    t = model.sparse
+    if t is not None and t.width:
+        rows = model.n_states * model.n_actions
+        lo, hi = policy_gauss_seidel_ell(t.indices.reshape(rows, t.width), t.data.reshape(rows, t.width), model.R, g, det,
+                                         v, bool(reverse))
+    elif t is not None:
+        lo, hi = policy_gauss_seidel_csr(t.indptr, t.indices, t.data, model.R, g, det, v, bool(reverse))
+    else:
+        lo, hi = policy_gauss_seidel_dense(model.P, model.R, g, det, v, bool(reverse))
+    return float(lo), float(hi)
+
+
 @_size_threads
 def relative_vi_step(model: MDP, v: np.ndarray, ref: int, tau: float, v_out: np.ndarray,
                      pi_out: np.ndarray) -> tuple[float, float]:
@@ -192,6 +217,51 @@ def relative_vi_step(model: MDP, v: np.ndarray, ref: int, tau: float, v_out: np.
         lo, hi = relative_vi_step_csr(t.indptr, t.indices, t.data, model.R, tau, v, ref, v_out, pi_out)
     else:
         lo, hi = relative_vi_step_dense(model.P, model.R, tau, v, ref, v_out, pi_out)
+    return float(lo), float(hi)
+
+
+@dataclass(frozen=True)
+class PolicyRows:
+    """The transition rows ``P[s, pi[s], :]`` and rewards ``R[s, pi[s]]`` of one deterministic policy,
+    gathered into contiguous fixed-width arrays (``indices``/``data`` of shape ``(S, K)``, ``R`` of shape
+    ``(S, 1)``): the chain of ``pi`` as a one-action model.  Repeated sweeps of ``T_pi`` on it read ``S``
+    consecutive rows instead of ``S`` rows scattered among ``S*A`` (about 2x faster on the random sparse
+    benchmark instance; gathering costs about one such sweep).  Built by :func:`policy_rows`."""
+
+    indices: np.ndarray
+    data: np.ndarray
+    R: np.ndarray
+    gamma: float
+    first_action: np.ndarray  # zeros (S,): the one action of the one-action model
+
+
+def policy_rows(model: MDP, pi: np.ndarray, *, gamma: float | None = None) -> PolicyRows | None:
+    """Gather the rows of ``pi`` (see :class:`PolicyRows`) for a sparse model stored in fixed-width rows;
+    ``None`` for dense and ragged CSR models, where sweeping the model directly is as fast, and for models
+    below ``SERIAL_BELOW_ENTRIES`` stored entries (nothing to gain)."""
+    _stationary(model)
+    t = model.sparse
+    if t is None or not t.width or _entries(model) < SERIAL_BELOW_ENTRIES:
+        return None
+    det = _deterministic_policy(model, pi)
+    S, A = model.shape
+    rows = PolicyRows(np.empty((S, t.width), dtype=t.indices.dtype), np.empty((S, t.width)), np.empty((S, 1)),
+                      _gamma(model, gamma), np.zeros(S, dtype=np.int64))
+    gather_policy_rows_ell(t.indices.reshape(S * A, t.width), t.data.reshape(S * A, t.width), model.R, det, rows.indices,
+                           rows.data, rows.R)
+    return rows
+
+
+def policy_rows_backup(rows: PolicyRows, v: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out = T_pi v`` on gathered rows (same result as :func:`policy_backup`); ``v`` and ``out`` are
+    contiguous float64 ``(S,)`` arrays (not checked: this is the inner loop of the solvers)."""
+    policy_backup_ell(rows.indices, rows.data, rows.R, rows.gamma, rows.first_action, v, out)
+    return out
+
+
+def policy_rows_gauss_seidel(rows: PolicyRows, v: np.ndarray, *, reverse: bool = False) -> tuple[float, float]:
+    """In-place Gauss-Seidel sweep of ``T_pi`` on gathered rows (same as :func:`policy_gauss_seidel_sweep`)."""
+    lo, hi = policy_gauss_seidel_ell(rows.indices, rows.data, rows.R, rows.gamma, rows.first_action, v, bool(reverse))
     return float(lo), float(hi)
 
 

@@ -29,6 +29,16 @@ def gauss_seidel_ref(P, R, gamma, v):
     return v, pi
 
 
+def policy_gauss_seidel_ref(P, R, gamma, pi, v, reverse=False):
+    """In-place-order evaluation sweep of a deterministic policy, one state at a time."""
+    v = v.copy()
+    increments = np.zeros(len(v))
+    for s in (reversed(range(len(v))) if reverse else range(len(v))):
+        new = R[s, pi[s]] + gamma * P[s, pi[s]] @ v
+        increments[s], v[s] = new - v[s], new
+    return v, increments
+
+
 def exact_v_star(P, R, gamma):
     """Brute force over all deterministic policies (tiny models only)."""
     import itertools

@@ -11,12 +11,13 @@ from mdplab._kernels.backward_induction import backward_induction_step_csr, back
 from mdplab._kernels.bellman import (bellman_optimality_csr, bellman_optimality_dense, bellman_optimality_ell, q_values_csr,
                                     q_values_dense)
 from mdplab._kernels.evaluation import evaluation_sweep_csr, evaluation_sweep_dense
-from mdplab._kernels.gauss_seidel import gauss_seidel_csr, gauss_seidel_dense
-from mdplab._kernels.policy import policy_backup_csr, policy_backup_dense, policy_backup_ell
+from mdplab._kernels.gauss_seidel import (gauss_seidel_csr, gauss_seidel_dense, policy_gauss_seidel_csr, policy_gauss_seidel_dense,
+                                         policy_gauss_seidel_ell)
+from mdplab._kernels.policy import gather_policy_rows_ell, policy_backup_csr, policy_backup_dense, policy_backup_ell
 from mdplab.models import validate_sparse_transitions
 from mdplab._kernels.relative_vi import relative_vi_step_csr, relative_vi_step_dense
 
-from _reference import bellman_ref, gauss_seidel_ref, policy_ref, q_ref
+from _reference import bellman_ref, gauss_seidel_ref, policy_gauss_seidel_ref, policy_ref, q_ref
 
 RTOL = 1e-12  # fastmath re-association of the inner products
 
@@ -168,3 +169,38 @@ def test_padded_layout_round_trips():
     idx, data, indptr = _pad_rows(t.indptr, t.indices, t.data, int(np.diff(t.indptr).max()))
     back = sp.csr_matrix((data, idx, indptr), shape=(12, 6)).toarray().reshape(6, 2, 6)
     np.testing.assert_allclose(back, P, rtol=1e-15)
+
+
+@given(models(), st.booleans())
+def test_policy_gauss_seidel(m, reverse):
+    P, R, gamma, v, csr, rng = m
+    S, A = R.shape
+    pi = rng.integers(0, A, S).astype(np.int64)
+    ref_v, ref_inc = policy_gauss_seidel_ref(P, R, gamma, pi, v, reverse)
+    idx, data = _ell(P)
+    for fn, layout in ((policy_gauss_seidel_dense, (P,)), (policy_gauss_seidel_csr, csr), (policy_gauss_seidel_ell, (idx, data))):
+        for f in (fn, fn.py_func):
+            w = v.copy()
+            lo, hi = f(*layout, R, gamma, pi, w, reverse)
+            np.testing.assert_allclose(w, ref_v, rtol=RTOL, atol=1e-12)
+            assert lo == pytest.approx(ref_inc.min(), rel=1e-9, abs=1e-11)
+            assert hi == pytest.approx(ref_inc.max(), rel=1e-9, abs=1e-11)
+
+
+@given(models())
+def test_gathered_policy_rows_are_the_policy_chain(m):
+    P, R, gamma, v, _, rng = m
+    S, A = R.shape
+    pi = rng.integers(0, A, S).astype(np.int64)
+    idx, data = _ell(P)
+    K = idx.shape[1]
+    for gather in (gather_policy_rows_ell, gather_policy_rows_ell.py_func):
+        ri, rd, rr = np.empty((S, K), dtype=idx.dtype), np.empty((S, K)), np.empty((S, 1))
+        gather(idx, data, R, pi, ri, rd, rr)
+        dense = np.zeros((S, S))
+        np.add.at(dense, (np.repeat(np.arange(S), K), ri.ravel()), rd.ravel())
+        np.testing.assert_allclose(dense, P[np.arange(S), pi], rtol=1e-15, atol=0)
+        np.testing.assert_array_equal(rr[:, 0], R[np.arange(S), pi])
+        vo = np.empty(S)
+        policy_backup_ell(ri, rd, rr, gamma, np.zeros(S, dtype=np.int64), v, vo)
+        np.testing.assert_allclose(vo, policy_ref(P, R, gamma, pi, v), rtol=RTOL, atol=1e-12)

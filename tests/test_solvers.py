@@ -13,7 +13,7 @@ import mdplab
 from mdplab.errors import ModelError, NotApplicableError
 from mdplab.solvers import (backward_induction, classify_chain, evaluate_policy, linear_programming,
                             modified_policy_iteration, policy_iteration, relative_value_iteration, value_iteration)
-from scenarios.classic import chain, forest, frozenlake, random_dense, random_sparse, riverswim, sixarms
+from scenarios.classic import chain, forest, frozenlake, gridworld, random_dense, random_sparse, riverswim, sixarms
 
 from _reference import exact_v_star
 
@@ -233,6 +233,53 @@ def test_mpi_m0_is_value_iteration():
     b = value_iteration(m, tol=1e-8)
     assert a.iterations == b.iterations
     np.testing.assert_allclose(a.values, b.values, rtol=1e-14)
+
+
+def test_first_backup_of_zero_skips_P():
+    from mdplab.operators import bellman_backup
+    from mdplab.solvers._common import zero_backup
+
+    for m in (random_dense(30, 4, seed=1, discount=0.9), random_sparse(50, 3, 4, seed=2, discount=0.9)):
+        Tv, pi = np.empty(m.n_states), np.empty(m.n_states, dtype=np.int64)
+        zero_backup(m, Tv, pi)
+        ref_v, ref_pi = bellman_backup(m, np.zeros(m.n_states))
+        np.testing.assert_array_equal(Tv, ref_v)
+        np.testing.assert_array_equal(pi, ref_pi)
+
+
+@pytest.mark.parametrize("case", ["slow gridworld", "fast random sparse", "fast dense"])
+def test_adaptive_mpi_evaluation_kinds_keep_the_guarantee(case):
+    """The adaptive schedule picks symmetric Gauss-Seidel evaluation on a slowly mixing gridworld (large enough
+    for the gathered-rows path) and Jacobi sweeps on fast-mixing random models; the certificate holds either way
+    (oracle: policy iteration with direct solves)."""
+    m, kind = {"slow gridworld": (gridworld(60, 0.1, discount=0.99), "gauss-seidel"),
+               "fast random sparse": (random_sparse(3000, 4, 5, seed=3, discount=0.99), "jacobi"),
+               "fast dense": (random_dense(150, 6, seed=3, discount=0.99), "jacobi")}[case]
+    tol = 1e-6
+    sol = mdplab.solve(m, tol=tol)
+    assert sol.converged and sol.info["evaluation"] == kind
+    assert sol.info["evaluation_sweeps"] > 0
+    v_star = evaluate_policy(m, policy_iteration(m, evaluation="direct").policy, method="direct")
+    slack = 1e-9 / (1 - m.gamma)
+    assert np.abs(sol.values - v_star).max() <= tol / 2 + slack
+    assert np.all(v_star - evaluate_policy(m, sol.policy, method="direct") <= tol + slack)
+
+
+def test_q_is_computed_on_first_read_and_frozen():
+    import pickle
+
+    from mdplab.operators import q_values
+
+    m = random_sparse(40, 3, 4, seed=5, discount=0.9)
+    sol = mdplab.solve(m)
+    q = sol.q
+    assert q is sol.q  # computed once
+    np.testing.assert_array_equal(q, q_values(m, sol.values))
+    assert not q.flags.writeable
+    with pytest.raises(AttributeError):
+        sol.q = q
+    back = pickle.loads(pickle.dumps(mdplab.solve(m)))  # pickling computes q first
+    np.testing.assert_array_equal(back.q, q)
 
 
 # ---------------------------------------------------------------- average reward

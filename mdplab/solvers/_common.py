@@ -52,6 +52,14 @@ def certify(model: MDP, v: np.ndarray) -> Certificate:
     return Certificate(mid, pi.copy(), gap, err, float(np.abs(Tv - v).max()))
 
 
+def zero_backup(model: MDP, Tv_out: np.ndarray, pi_out: np.ndarray) -> None:
+    """The Bellman backup of ``v = 0``: ``T 0 = max_a R[s, a]`` and its first argmax, exactly what
+    :func:`mdplab.operators.bellman_backup` returns for ``v = 0`` (``R + gamma P 0 = R``), without reading ``P``."""
+    R = np.asarray(model.R)
+    np.argmax(R, axis=1, out=pi_out)
+    Tv_out[:] = R[np.arange(R.shape[0]), pi_out]
+
+
 def initial_values(model: MDP, v0: np.ndarray | None) -> np.ndarray:
     if v0 is None:
         return np.zeros(model.n_states)
