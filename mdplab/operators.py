@@ -121,8 +121,8 @@ def bellman_backup(model: MDP, v: np.ndarray, *, gamma: float | None = None,
     v_out, pi_out = out if out is not None else (np.empty(model.n_states), np.empty(model.n_states, dtype=np.int64))
     t = model.sparse
     if t is not None and t.width:
-        rows = model.n_states * model.n_actions
-        bellman_optimality_ell(t.indices.reshape(rows, t.width), t.data.reshape(rows, t.width), model.R, g, v, v_out, pi_out)
+        S, A = model.shape
+        bellman_optimality_ell(t.indices.reshape(S, A * t.width), t.data.reshape(S, A * t.width), model.R, g, v, v_out, pi_out)
     elif t is not None:
         bellman_optimality_csr(t.indptr, t.indices, t.data, model.R, g, v, v_out, pi_out)
     else:

@@ -150,7 +150,7 @@ def test_ell_kernels(m):
     pi = rng.integers(0, A, S).astype(np.int64)
     for bell, pol in ((bellman_optimality_ell, policy_backup_ell), (bellman_optimality_ell.py_func, policy_backup_ell.py_func)):
         vo, pio = np.empty(S), np.empty(S, dtype=np.int64)
-        bell(idx, data, R, gamma, v, vo, pio)
+        bell(idx.reshape(S, -1), data.reshape(S, -1), R, gamma, v, vo, pio)
         np.testing.assert_allclose(vo, ref_v, rtol=RTOL, atol=1e-12)
         np.testing.assert_allclose(q_ref(P, R, gamma, v)[np.arange(S), pio], ref_v, rtol=RTOL, atol=1e-12)
         pol(idx, data, R, gamma, pi, v, vo)

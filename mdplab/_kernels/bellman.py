@@ -1,7 +1,8 @@
 """Bellman optimality backup with greedy argmax, and the action-value backup.
 
-Layouts: dense, CSR, and ``*_ell`` for padded fixed-width sparse rows (``indices``/``data`` of shape
-``(S*A, K)``, see :class:`mdplab.models.SparseTransitions`).
+Layouts: dense, CSR, and ``*_ell`` for padded fixed-width sparse rows (``indices``/``data`` viewed as
+``(S, A*K)``: row ``s`` holds the ``A`` rows of state ``s`` side by side, see
+:class:`mdplab.models.SparseTransitions`).
 
 ``v_out[s] = max_a R[s, a] + gamma * sum_s' P[s, a, s'] v[s']`` and ``pi_out[s]`` = the first
 maximising action (Puterman 1994, Eq. (6.2.2)).  ``q_values_*`` writes the full ``(S, A)`` table.
