@@ -35,13 +35,12 @@ _FLOOR = 1e-300
 
 
 @njit(cache=True, inline="always")
-def _categorical(indices, start, end, wbuf, total):
-    """Draw ``indices[start + k]`` with probability ``wbuf[k] / total`` (one uniform, inverse CDF)."""
+def _categorical(indices, start, end, cum, total):
+    """Draw ``indices[start + k]`` with probability ``(cum[k] - cum[k-1]) / total``, where ``cum`` holds the
+    running sums of the weights (one uniform, inverse CDF: the first ``k`` with ``u < cum[k]``)."""
     u = np.random.random() * total
-    acc = 0.0
     for k in range(end - start):
-        acc += wbuf[k]
-        if u < acc:
+        if u < cum[k]:
             return indices[start + k]
     return indices[end - 1]
 
@@ -59,9 +58,8 @@ def _srrw_next(i, indptr, indices, logP, log_mu, alpha, logy, wbuf):
             top = lw
     total = 0.0
     for k in range(end - start):
-        w = np.exp(wbuf[k] - top)
-        wbuf[k] = w
-        total += w
+        total += np.exp(wbuf[k] - top)
+        wbuf[k] = total
     return _categorical(indices, start, end, wbuf, total)
 
 
@@ -74,9 +72,8 @@ def _srrw_next_cached(i, indptr, indices, Plin, rep, logP, log_mu, alpha, logy, 
     end = indptr[i + 1]
     total = 0.0
     for k in range(start, end):
-        w = Plin[k] * rep[indices[k]]
-        wbuf[k - start] = w
-        total += w
+        total += Plin[k] * rep[indices[k]]
+        wbuf[k - start] = total  # running sums: the draw then only compares
     if not (total > 1e-250 and total < 1e250):
         return _srrw_next(i, indptr, indices, logP, log_mu, alpha, logy, wbuf)
     return _categorical(indices, start, end, wbuf, total)
