@@ -252,6 +252,23 @@ def policy_rows(model: MDP, pi: np.ndarray, *, gamma: float | None = None) -> Po
     return rows
 
 
+def update_policy_rows(rows: PolicyRows, model: MDP, pi: np.ndarray, previous_pi: np.ndarray) -> PolicyRows:
+    """Re-gather only the states whose action changed from ``previous_pi`` (the policy ``rows`` holds) to ``pi``;
+    a full gather when more than a quarter changed.  Modifies and returns ``rows``."""
+    det = _deterministic_policy(model, pi)
+    changed = np.flatnonzero(det != previous_pi)
+    if changed.size > model.n_states // 4:
+        return policy_rows(model, det, gamma=rows.gamma)
+    if changed.size:
+        t = model.sparse
+        S, A = model.shape
+        src = changed * A + det[changed]
+        rows.indices[changed] = t.indices.reshape(S * A, t.width)[src]
+        rows.data[changed] = t.data.reshape(S * A, t.width)[src]
+        rows.R[changed, 0] = model.R[changed, det[changed]]
+    return rows
+
+
 def policy_rows_backup(rows: PolicyRows, v: np.ndarray, out: np.ndarray) -> np.ndarray:
     """``out = T_pi v`` on gathered rows (same result as :func:`policy_backup`); ``v`` and ``out`` are
     contiguous float64 ``(S,)`` arrays (not checked: this is the inner loop of the solvers)."""

@@ -321,3 +321,19 @@ def test_wrong_criterion_raises():
         mdplab.solve(riverswim(discount=0.9), method="nope")
     with pytest.raises(ModelError, match="tol"):
         mdplab.solve(riverswim(discount=0.9), method="vi", tol=-1)
+
+
+def test_updated_policy_rows_equal_a_fresh_gather():
+    from mdplab.operators import policy_rows, update_policy_rows
+
+    m = random_sparse(20_000, 4, 5, seed=6, discount=0.9)
+    rng = np.random.default_rng(0)
+    pi0 = rng.integers(0, 4, m.n_states)
+    for changed in (0, 100, m.n_states // 2):  # none, a few (patched), many (gathered afresh)
+        pi1 = pi0.copy()
+        idx = rng.choice(m.n_states, changed, replace=False)
+        pi1[idx] = (pi1[idx] + 1) % 4
+        rows = update_policy_rows(policy_rows(m, pi0), m, pi1, pi0)
+        fresh = policy_rows(m, pi1)
+        for name in ("indices", "data", "R"):
+            np.testing.assert_array_equal(getattr(rows, name), getattr(fresh, name))

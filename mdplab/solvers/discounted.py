@@ -20,7 +20,8 @@ import scipy.sparse.linalg as spla
 from ..errors import ModelError, NotApplicableError
 from ..models import MDP
 from ..operators import (bellman_backup, gauss_seidel_sweep, policy_backup, policy_gauss_seidel_sweep, policy_matrix,
-                         policy_rows, policy_rows_backup, policy_rows_gauss_seidel, q_values)
+                         PolicyRows, policy_rows, policy_rows_backup, policy_rows_gauss_seidel, q_values,
+                         update_policy_rows)
 from ..solution import Solution
 from ._common import Certificate, certify, check_tol, initial_values, macqueen, zero_backup
 
@@ -261,6 +262,8 @@ class _Schedule:
     """What adaptive MPI has learnt about its evaluation sweeps so far (see modified_policy_iteration)."""
 
     gauss_seidel: bool = False
+    rows: PolicyRows | None = None    # gathered rows of rows_policy (sparse fixed-width models)
+    rows_policy: np.ndarray | None = None
 
     @property
     def kind(self) -> str:
@@ -281,7 +284,11 @@ def _adaptive_evaluation(model: MDP, pi: np.ndarray, x: np.ndarray, w: np.ndarra
     whose Jacobi sweeps are slow for a reason Gauss-Seidel does not fix can pay for the switch; pass an
     integer ``m`` for plain MPI."""
     target = max(enough, ADAPTIVE_EVALUATION_FRACTION * residual_span)
-    rows = policy_rows(model, pi) if m_max > 0 else None
+    if m_max > 0 and schedule.rows is not None:
+        rows = update_policy_rows(schedule.rows, model, pi, schedule.rows_policy)
+    else:
+        rows = policy_rows(model, pi) if m_max > 0 else None
+    schedule.rows, schedule.rows_policy = rows, pi.copy()
     # pi is greedy for v, so T_pi v = T v and the first sweep's increment is gamma P_pi (T v - v): its span
     # over sp(T v - v) measures how fast the sweeps contract.
     previous_span = residual_span
