@@ -24,7 +24,8 @@ class Solution:
         average reward: the bias ``h`` normalised so that ``h[ref_state] = 0``).
     q : ``(S, A)`` action values ``R + gamma P values`` (finite horizon: ``(H, S, A)``).  A solver may pass
         a zero-argument function instead of the array: it runs on the first read of ``q`` (one more sweep
-        over ``P``, which callers who only need values and policy never pay) and its result is kept.
+        over ``P``, which callers who only need values and policy never pay) and its result is kept (the
+        function holds the model until then; pickling computes ``q`` first).
     policy : ``(S,)`` greedy deterministic policy (finite horizon: ``(H, S)``).
     iterations : number of outer iterations (sweeps for VI, improvements for PI).
     residuals : per-iteration residual the method's stopping rule reads (documented per method).

@@ -41,7 +41,8 @@ METHODS: dict[str, Callable[..., Solution]] = {
 }
 
 #: What ``method="auto"`` picks for each criterion (chosen from benchmarks/solvers.py); for discounted
-#: models it is modified PI with ``m="adaptive"``: value iteration on fast-mixing models, MPI on slow ones.
+#: models it is modified PI with ``m="adaptive"`` (evaluation sweeps sized by the residual span, Jacobi or
+#: symmetric Gauss-Seidel; see :func:`modified_policy_iteration`).
 DEFAULT_METHOD = {"discounted": "mpi", "finite": "bi", "average": "rvi"}
 
 

@@ -28,7 +28,8 @@ from ._common import Certificate, certify, check_tol, initial_values, macqueen, 
 #: Below this many states, policy evaluation is a direct solve; above it, iterative (GMRES).
 DIRECT_SOLVE_MAX_STATES = 5000
 #: Adaptive MPI evaluates each greedy policy until a sweep's increments have span at most this fraction of
-#: the greedy backup's residual span (benchmarks/solvers.py: 0.1 and 0.3 tie; 0.01 and 0 evaluate too long).
+#: the greedy backup's residual span (on the three instances of benchmarks/solvers.py, 0.1 and 0.3 tied and
+#: 0.01 and 0 evaluated too long).
 ADAPTIVE_EVALUATION_FRACTION = 0.1
 #: Adaptive MPI evaluates a policy fully (to the certificate's accuracy) when its first evaluation sweep
 #: shrinks the residual span at least this much: sweeps are then cheap and effective (dense random models).
@@ -204,7 +205,7 @@ def modified_policy_iteration(model: MDP, tol: float = 1e-6, m: int | str = 20, 
     span ``1 / ADAPTIVE_FAST_RATIO``-fold, it evaluates to that last accuracy (policy iteration with
     cheap evaluation: fast-mixing models).  A ``T_pi`` sweep reads one row per
     state where a greedy backup reads ``A``, so cheap evaluation sweeps replace most greedy backups.  The
-    sweeps start as Jacobi sweeps (threaded); once the spans of successive Jacobi increments shrink by less
+    sweeps start as Jacobi sweeps (threaded on sparse models); once the spans of successive Jacobi increments shrink by less
     than ``ADAPTIVE_GS_RATIO`` per sweep (a slowly mixing policy, e.g. a large gridworld), the solver switches
     for good to symmetric Gauss-Seidel sweeps (in place, alternating state order forward and backward,
     Puterman Sec. 6.3.3), which propagate values across the state space in one sweep.  Jacobi sweeps
