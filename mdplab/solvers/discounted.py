@@ -28,9 +28,12 @@ from ._common import Certificate, certify, check_tol, initial_values, macqueen, 
 #: Below this many states, policy evaluation is a direct solve; above it, iterative (GMRES).
 DIRECT_SOLVE_MAX_STATES = 5000
 #: Adaptive MPI evaluates each greedy policy until a sweep's increments have span at most this fraction of
-#: the greedy backup's residual span (on the three instances of benchmarks/solvers.py, 0.1 and 0.3 tied and
-#: 0.01 and 0 evaluated too long).
-ADAPTIVE_EVALUATION_FRACTION = 0.1
+#: the greedy backup's residual span: with Jacobi sweeps, which contract about as fast as greedy backups
+#: but cost 1/A of one (random sparse benchmark instance: 0.3-0.5 took 0.046 s, 0.1 0.055 s, 0.03 0.057 s) ...
+ADAPTIVE_EVALUATION_FRACTION = 0.3
+#: ... and with symmetric Gauss-Seidel sweeps, which contract much faster than greedy backups (gridworld
+#: benchmark instance: 0.1 took 0.17 s, 0.3 0.21 s).
+ADAPTIVE_GS_EVALUATION_FRACTION = 0.1
 #: Adaptive MPI evaluates a policy fully (to the certificate's accuracy) when its first evaluation sweep
 #: shrinks the residual span at least this much: sweeps are then cheap and effective (dense random models).
 ADAPTIVE_FAST_RATIO = 0.2
@@ -200,7 +203,8 @@ def modified_policy_iteration(model: MDP, tol: float = 1e-6, m: int | str = 20, 
 
     ``m="adaptive"`` (what ``solve(method="auto")`` uses) sizes each partial evaluation instead: after a
     greedy backup with residual span ``sp(T v - v)``, it sweeps ``T_pi`` until a sweep's increments have
-    span at most ``ADAPTIVE_EVALUATION_FRACTION * sp(T v - v)``, or at most ``tol (1 - gamma) / (2 gamma)``
+    span at most ``ADAPTIVE_EVALUATION_FRACTION * sp(T v - v)`` (``ADAPTIVE_GS_EVALUATION_FRACTION`` once the
+    sweeps are Gauss-Seidel ones, below), or at most ``tol (1 - gamma) / (2 gamma)``
     (as accurate as the certificate can use), or ``m_max`` sweeps; when the first sweep already shrinks the
     span ``1 / ADAPTIVE_FAST_RATIO``-fold, it evaluates to that last accuracy (policy iteration with
     cheap evaluation: fast-mixing models).  A ``T_pi`` sweep reads one row per
@@ -274,7 +278,7 @@ class _Schedule:
 def _adaptive_evaluation(model: MDP, pi: np.ndarray, x: np.ndarray, w: np.ndarray, residual_span: float, enough: float,
                          m_max: int, schedule: _Schedule) -> tuple[np.ndarray, np.ndarray, int]:
     """Partial evaluation of ``pi`` from ``x = T v`` (``pi`` greedy for ``v``): sweeps of ``T_pi`` until the
-    increments' span is at most ``max(enough, ADAPTIVE_EVALUATION_FRACTION * residual_span)``, or ``enough`` when
+    increments' span is at most ``max(enough, fraction * residual_span)`` (the fraction of the sweep kind), or ``enough`` when
     the first sweep contracts ``1 / ADAPTIVE_FAST_RATIO``-fold, or ``m_max`` sweeps.  Returns ``(values,
     scratch, sweeps)``.  Jacobi sweeps switch for good to symmetric Gauss-Seidel ones when they contract by less
     than ``ADAPTIVE_GS_RATIO`` per sweep.
@@ -284,7 +288,8 @@ def _adaptive_evaluation(model: MDP, pi: np.ndarray, x: np.ndarray, w: np.ndarra
     pair contracts 0.7 early, 0.98 late); sweeps there still total ~130 against ~700 Jacobi ones.  A model
     whose Jacobi sweeps are slow for a reason Gauss-Seidel does not fix can pay for the switch; pass an
     integer ``m`` for plain MPI."""
-    target = max(enough, ADAPTIVE_EVALUATION_FRACTION * residual_span)
+    fraction = ADAPTIVE_GS_EVALUATION_FRACTION if schedule.gauss_seidel else ADAPTIVE_EVALUATION_FRACTION
+    target = max(enough, fraction * residual_span)
     if m_max > 0 and schedule.rows is not None:
         rows = update_policy_rows(schedule.rows, model, pi, schedule.rows_policy)
     else:
@@ -307,7 +312,9 @@ def _adaptive_evaluation(model: MDP, pi: np.ndarray, x: np.ndarray, w: np.ndarra
             increment = w - x
             lo, hi = float(increment.min()), float(increment.max())
             x, w = w, x
-            schedule.gauss_seidel = hi - lo > ADAPTIVE_GS_RATIO * previous_span
+            if hi - lo > ADAPTIVE_GS_RATIO * previous_span:
+                schedule.gauss_seidel = True
+                target = max(enough, ADAPTIVE_GS_EVALUATION_FRACTION * residual_span)
             if sweep == 0 and hi - lo <= ADAPTIVE_FAST_RATIO * previous_span:
                 target = enough  # sweeps contract fast: evaluate pi fully, as policy iteration would
             previous_span = hi - lo
