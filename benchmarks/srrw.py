@@ -136,10 +136,12 @@ def bench_graph(name, g, alpha, quick, repeat):
     threads = numba.get_num_threads()
     numba.set_num_threads(1)
     w, c = best_time(lambda: numba_runs(*args, np.zeros(R_nb, dtype=np.int64), x0, n_nb, 1), repeat)
-    rows.append((f"numba, 1 thread ({R_nb} runs)", R_nb * n_nb / w, R_nb * n_nb / c))
+    rows.append((f"numba, 1 thread ({R_nb} runs, {kernels.group_size(R_nb, 1)} interleaved)",
+                 R_nb * n_nb / w, R_nb * n_nb / c))
     numba.set_num_threads(threads)
     w, c = best_time(lambda: numba_runs(*args, np.zeros(R_nb, dtype=np.int64), x0, n_nb, 1), repeat)
-    rows.append((f"numba, {threads} threads ({R_nb} runs)", R_nb * n_nb / w, R_nb * n_nb / c))
+    rows.append((f"numba, {threads} threads ({R_nb} runs, {kernels.group_size(R_nb, threads)} interleaved)",
+                 R_nb * n_nb / w, R_nb * n_nb / c))
     base_w, base_c = rows[0][1], rows[0][2]
     print(f"\n### {name} (N = {N}, mean support size {np.diff(indptr).mean():.1f}, alpha = {alpha})\n")
     print("| implementation | steps/s (wall) | ratio (wall) | steps per CPU-second | ratio (CPU) |")

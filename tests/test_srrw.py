@@ -1,9 +1,10 @@
 """SRRW (algorithms.srrw, mdplab._kernels.srrw): spec B5 items 1-4 (deterministic) and 6 (slow).
 
 Independent oracles: the Lyapunov form of V(alpha) (spec B3.2), brute-force finite differences, a
-plain-numpy reference walk that replays numba's generator stream (numba's ``np.random`` is the same
-MT19937 stream as numpy's legacy ``np.random.seed``), and the spec's [D] numbers (spec B4.2, computed
-by the spec author with separate numpy/scipy code).
+plain-numpy reference walk that replays the kernel's generator stream (the kernel's per-run MT19937
+and numba's ``np.random`` are the same stream as numpy's legacy ``np.random.seed``), numpy's
+``RandomState`` for that generator, and the spec's [D] numbers (spec B4.2, computed by the spec author
+with separate numpy/scipy code).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 
 from algorithms import srrw
 from mdplab import graphs
+from mdplab._kernels import srrw as K
 from mdplab.errors import ModelError
 
 #: named tolerances (one table, STYLE.md)
@@ -204,6 +206,83 @@ def test_sampler_replays_numpy_reference(a, alpha):
         np.testing.assert_allclose(runs.x[r, -1], x_ref, atol=1e-12)
         assert runs.final_node[r] == X_ref
         np.testing.assert_allclose(runs.x[r, 0], x0 / x0.sum(), atol=1e-15)
+
+
+# ---------------------------------------------------------------- per-run MT19937 and interleaved runs
+@pytest.mark.parametrize("seed", [0, 1, 5489, 123_456_789, 2 ** 32 - 1])
+def test_mt19937_matches_numpy_legacy_stream(seed):
+    # 2000 doubles = 4000 words: crosses six regenerations of the 624-word block
+    got = np.empty(2000)
+    K.mt_random_fill(seed, got)
+    np.testing.assert_array_equal(got, np.random.RandomState(seed).random_sample(2000))
+    mt, pos = np.empty((1, 624), dtype=np.uint32), np.empty(1, dtype=np.int64)
+    K.mt_seed(seed, mt, pos, 0)
+    name, key, ref_pos = np.random.RandomState(seed).get_state()[:3]
+    np.testing.assert_array_equal(mt[0], key)
+    assert name == "MT19937" and pos[0] == ref_pos
+
+
+@numba.njit
+def _one_run_reference(indptr, indices, logP, log_mu, alpha, a, X, x0, n_steps, seed):
+    """One SRRW run, one step at a time with numba's global generator (the pre-interleaving loop,
+    built from the kernel's per-step helpers, which SA-SRRW still uses). Also counts how often the
+    rare paths ran: log-space rows, rescales of y, re-anchorings of the cached weights."""
+    np.random.seed(seed)
+    N = x0.shape[0]
+    maxdeg = 1
+    for i in range(N):
+        maxdeg = max(maxdeg, indptr[i + 1] - indptr[i])
+    y, logy, rep, wbuf = np.empty(N), np.empty(N), np.empty(N), np.empty(maxdeg)
+    Plin = np.exp(logP)
+    sum_y = K._init_measure(x0, y, logy)
+    inv_s = 1.0
+    ref = K._refresh_weights(0, alpha, logy, log_mu, rep, 0.0, True)
+    n_log_rows = n_rescales = n_anchors = 0
+    for n in range(n_steps):
+        total = 0.0
+        for k in range(indptr[X], indptr[X + 1]):
+            total += Plin[k] * rep[indices[k]]
+        n_log_rows += not (total > 1e-250 and total < 1e250)
+        X = K._srrw_next_cached(X, indptr, indices, Plin, rep, logP, log_mu, alpha, y, wbuf)
+        inv_s, sum_y = K._measure_step(X, K._step_size(n, a), y, logy, inv_s, sum_y)
+        n_rescales += inv_s == 1.0
+        new_ref = K._refresh_weights(X, alpha, logy, log_mu, rep, ref, inv_s == 1.0)
+        n_anchors += new_ref != ref
+        ref = new_ref
+    return y / sum_y, X, n_log_rows, n_rescales, n_anchors
+
+
+# (alpha, a, n_steps, x0 concentration): ordinary; y rescaled (a = 0.55 passes 1e150 near n = 75_000);
+# extreme alpha from a very uneven x0 (cached weights over/underflow: log-space rows, re-anchoring)
+RARE_PATH_CASES = [(3.0, 1.0, 3000, 1.0), (2.0, 0.55, 100_000, 1.0), (400.0, 1.0, 3000, 0.05)]
+
+
+@pytest.mark.parametrize("alpha, a, n_steps, conc", RARE_PATH_CASES)
+@pytest.mark.parametrize("group", [1, 3, 4, 8])
+def test_interleaved_runs_equal_one_run_loop_bit_for_bit(alpha, a, n_steps, conc, group):
+    P, mu = _karate()
+    N = P.shape[0]
+    x0 = np.maximum(np.random.default_rng(3).dirichlet(np.full(N, conc)), 1e-200)
+    x0 /= x0.sum()
+    indptr, indices, logP = graphs.transition_csr(P)
+    R = 7                                                       # groups of unequal size
+    X0 = np.arange(R, dtype=np.int64) * 5 % N
+    seeds = srrw.run_seeds(31, R)
+    x_out, X_out = np.empty((R, 1, N)), np.empty(R, dtype=np.int64)
+    empty = np.zeros(2, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    K.walk_runs(K.WALK_SRRW, indptr, indices, logP, np.log(mu), alpha, *empty, np.cumsum(mu), a, X0, x0,
+                n_steps, np.array([n_steps]), seeds, x_out, X_out, group=group)
+    counts = np.zeros(3, dtype=np.int64)
+    for r in range(R):
+        x_ref, X_ref, *c = _one_run_reference(indptr, indices, logP, np.log(mu), alpha, a, X0[r], x0, n_steps,
+                                              seeds[r])
+        np.testing.assert_array_equal(x_out[r, 0], x_ref)
+        assert X_out[r] == X_ref
+        counts += c
+    if a < 1:
+        assert counts[1] == R                                   # one rescale per run
+    if alpha > 100:
+        assert counts[0] > 0 and counts[2] > R                 # log-space rows and re-anchorings ran
 
 
 def test_measure_rescaling_over_long_runs():
