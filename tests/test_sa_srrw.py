@@ -252,8 +252,10 @@ def test_regime1_approaches_theory_as_n_grows():
     n = 2e4, 8e4, 3.2e5 (spec B6: two-time-scale asymptotics are slow, test with growing n).
 
     Measured (seed 12): 0.0775 / 0.0731 / 0.0659 vs theory 0.0555 (+40% / +32% / +19%). The spec's
-    extra criterion "within 15% at n = 3.2e5" (its own run: 0.0539) is NOT met here (19%, SE of a
-    variance at R = 500 is 6%): reported, not asserted, and not loosened."""
+    extra criterion "within 15% at n = 3.2e5" (its own run: 0.0539) is NOT asserted: at R = 500 the SE of
+    a variance is 6% and the error at n = 3.2e5 moves with the seed (2026-11-24: seeds 13 / 14 / 15 gave
+    +4.7% / +5.9% / +2.6%; seed 12 with R = 1500, its first 500 runs being the ones above, +15.1%), so
+    the criterion is a coin toss near its threshold. Reported, not asserted, and not loosened."""
     P, mu, pr, th, H, gh = _toy()
     theory = sa.covariance_regime1(P, mu, 10.0, H, gh, b=1.0)[0, 0]
     cps = np.array([20_000, 80_000, 320_000])
