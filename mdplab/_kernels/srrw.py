@@ -410,8 +410,8 @@ def _walk_one(r, kind, adj_indptr, adj_indices, cum_mu, a, X0, x0, n_steps, chec
 
 
 def group_size(n_runs, threads, group=GROUP):
-    """Runs interleaved per group: ``group``, or fewer so that every thread gets a group."""
-    return min(int(group), max(1, -(-int(n_runs) // int(threads))))
+    """Runs interleaved per group: ``group`` (at least 1), or fewer so that every thread gets a group."""
+    return max(1, min(int(group), -(-int(n_runs) // max(1, int(threads)))))
 
 
 def walk_runs(kind, indptr, indices, logP, log_mu, alpha, adj_indptr, adj_indices, cum_mu,
