@@ -8,7 +8,7 @@ Three checkers, each a pure function on arrays (the scenario runner feeds them r
   positive violation fails).  Fewer than ``min_cells`` cells: INCONCLUSIVE.
 * :func:`check_rate`: least-squares slope of ``log(measured)`` against ``log(x)`` (``"loglog"``) or ``x``
   (``"semilog"``), on the per-x mean of ``log(measured)`` over seeds, with a percentile bootstrap
-  confidence interval that resamples whole seeds (a seed's cells share an instance, so they are
+  confidence interval (Efron & Tibshirani 1993, *An Introduction to the Bootstrap*, Ch. 13) that resamples whole seeds (a seed's cells share an instance, so they are
   resampled together).  The claimed slope comes from sympy (:meth:`Bound.exponent` /
   :meth:`Bound.log_slope`).  Too few distinct x, too few seeds, non-positive values or a CI wider than
   ``max_ci_width`` give INCONCLUSIVE, never PASS.  ``alternative="equal"``: PASS when the claimed slope
