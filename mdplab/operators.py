@@ -233,6 +233,7 @@ class PolicyRows:
     R: np.ndarray
     gamma: float
     first_action: np.ndarray  # zeros (S,): the one action of the one-action model
+    policy: np.ndarray        # (S,) int64: the action whose row is held at each state (-1 before any)
 
 
 def policy_rows(model: MDP, pi: np.ndarray, *, gamma: float | None = None) -> PolicyRows | None:
@@ -243,37 +244,29 @@ def policy_rows(model: MDP, pi: np.ndarray, *, gamma: float | None = None) -> Po
     t = model.sparse
     if t is None or not t.width or _entries(model) < SERIAL_BELOW_ENTRIES:
         return None
-    det = _deterministic_policy(model, pi)
-    S, A = model.shape
+    S = model.n_states
     rows = PolicyRows(np.empty((S, t.width), dtype=t.indices.dtype), np.empty((S, t.width)), np.empty((S, 1)),
-                      _gamma(model, gamma), np.zeros(S, dtype=np.int64))
-    gather_policy_rows_ell(t.indices.reshape(S * A, t.width), t.data.reshape(S * A, t.width), model.R, det, rows.indices,
-                           rows.data, rows.R)
-    return rows
+                      _gamma(model, gamma), np.zeros(S, dtype=np.int64), np.full(S, -1, dtype=np.int64))
+    return update_policy_rows(rows, model, pi)
 
 
-def update_policy_rows(rows: PolicyRows, model: MDP, pi: np.ndarray, previous_pi: np.ndarray) -> PolicyRows:
-    """Re-gather only the states whose action changed from ``previous_pi`` (the policy ``rows`` holds) to ``pi``;
-    a full gather when more than a quarter changed.  Modifies and returns ``rows``."""
+def update_policy_rows(rows: PolicyRows, model: MDP, pi: np.ndarray) -> PolicyRows:
+    """Make ``rows`` hold the rows of ``pi``, copying only the states whose action changed (one kernel
+    pass).  Modifies and returns ``rows``."""
     det = _deterministic_policy(model, pi)
-    changed = np.flatnonzero(det != previous_pi)
-    if changed.size > model.n_states // 4:
-        return policy_rows(model, det, gamma=rows.gamma)
-    if changed.size:
-        t = model.sparse
-        S, A = model.shape
-        src = changed * A + det[changed]
-        rows.indices[changed] = t.indices.reshape(S * A, t.width)[src]
-        rows.data[changed] = t.data.reshape(S * A, t.width)[src]
-        rows.R[changed, 0] = model.R[changed, det[changed]]
+    t = model.sparse
+    S, A = model.shape
+    gather_policy_rows_ell(t.indices.reshape(S * A, t.width), t.data.reshape(S * A, t.width), model.R, det,
+                           rows.policy, rows.indices, rows.data, rows.R)
     return rows
 
 
-def policy_rows_backup(rows: PolicyRows, v: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """``out = T_pi v`` on gathered rows (same result as :func:`policy_backup`); ``v`` and ``out`` are
-    contiguous float64 ``(S,)`` arrays (not checked: this is the inner loop of the solvers)."""
-    policy_backup_ell(rows.indices, rows.data, rows.R, rows.gamma, rows.first_action, v, out)
-    return out
+def policy_rows_backup(rows: PolicyRows, v: np.ndarray, out: np.ndarray) -> tuple[float, float]:
+    """``out = T_pi v`` on gathered rows (same result as :func:`policy_backup`); returns ``(min, max)`` of
+    ``out - v``.  ``v`` and ``out`` are distinct contiguous float64 ``(S,)`` arrays (not checked: this is
+    the inner loop of the solvers)."""
+    lo, hi = policy_backup_ell(rows.indices, rows.data, rows.R, rows.gamma, rows.first_action, v, out)
+    return float(lo), float(hi)
 
 
 def policy_rows_gauss_seidel(rows: PolicyRows, v: np.ndarray, *, reverse: bool = False) -> tuple[float, float]:

@@ -196,11 +196,27 @@ def test_gathered_policy_rows_are_the_policy_chain(m):
     K = idx.shape[1]
     for gather in (gather_policy_rows_ell, gather_policy_rows_ell.py_func):
         ri, rd, rr = np.empty((S, K), dtype=idx.dtype), np.empty((S, K)), np.empty((S, 1))
-        gather(idx, data, R, pi, ri, rd, rr)
+        held = np.full(S, -1, dtype=np.int64)
+        gather(idx, data, R, pi, held, ri, rd, rr)
+        np.testing.assert_array_equal(held, pi)
         dense = np.zeros((S, S))
         np.add.at(dense, (np.repeat(np.arange(S), K), ri.ravel()), rd.ravel())
         np.testing.assert_allclose(dense, P[np.arange(S), pi], rtol=1e-15, atol=0)
         np.testing.assert_array_equal(rr[:, 0], R[np.arange(S), pi])
         vo = np.empty(S)
-        policy_backup_ell(ri, rd, rr, gamma, np.zeros(S, dtype=np.int64), v, vo)
-        np.testing.assert_allclose(vo, policy_ref(P, R, gamma, pi, v), rtol=RTOL, atol=1e-12)
+        lo, hi = policy_backup_ell(ri, rd, rr, gamma, np.zeros(S, dtype=np.int64), v, vo)
+        ref = policy_ref(P, R, gamma, pi, v)
+        np.testing.assert_allclose(vo, ref, rtol=RTOL, atol=1e-12)
+        assert lo == pytest.approx((ref - v).min(), rel=1e-9, abs=1e-11)  # the increments' range
+        assert hi == pytest.approx((ref - v).max(), rel=1e-9, abs=1e-11)
+
+
+@given(st.integers(1, 300), st.integers(0, 2**31))
+def test_difference_range_is_min_max_and_sup_of_the_difference(n, seed):
+    from mdplab._kernels.span import difference_range
+
+    rng = np.random.default_rng(seed)
+    x, y = rng.normal(size=n) * 10.0 ** rng.integers(-3, 4), rng.normal(size=n)
+    d = x - y
+    for fn in (difference_range, difference_range.py_func):
+        assert fn(x, y) == (d.min(), d.max(), np.abs(d).max())

@@ -239,7 +239,9 @@ def test_first_backup_of_zero_skips_P():
     from mdplab.operators import bellman_backup
     from mdplab.solvers._common import zero_backup
 
-    for m in (random_dense(30, 4, seed=1, discount=0.9), random_sparse(50, 3, 4, seed=2, discount=0.9)):
+    dense = random_dense(30, 4, seed=1, discount=0.9)
+    tied = mdplab.MDP(dense.P, np.round(2 * dense.R) - 5.0, discount=0.9)  # ties and negative rewards: first argmax
+    for m in (dense, random_sparse(50, 3, 4, seed=2, discount=0.9), tied):
         Tv, pi = np.empty(m.n_states), np.empty(m.n_states, dtype=np.int64)
         zero_backup(m, Tv, pi)
         ref_v, ref_pi = bellman_backup(m, np.zeros(m.n_states))
@@ -333,7 +335,7 @@ def test_updated_policy_rows_equal_a_fresh_gather():
         pi1 = pi0.copy()
         idx = rng.choice(m.n_states, changed, replace=False)
         pi1[idx] = (pi1[idx] + 1) % 4
-        rows = update_policy_rows(policy_rows(m, pi0), m, pi1, pi0)
+        rows = update_policy_rows(policy_rows(m, pi0), m, pi1)
         fresh = policy_rows(m, pi1)
-        for name in ("indices", "data", "R"):
+        for name in ("indices", "data", "R", "policy"):
             np.testing.assert_array_equal(getattr(rows, name), getattr(fresh, name))

@@ -44,6 +44,21 @@ def bellman_optimality_ell(indices, data, R, gamma, v, v_out, pi_out):
         v_out[s], pi_out[s] = greedy_ell(indices, data, R, gamma, v, s)
 
 
+@njit(cache=True)
+def bellman_optimality_zero(R, v_out, pi_out):
+    """The backup of ``v = 0``: ``max_a R[s, a]`` and its first argmax, without reading ``P`` (numpy's
+    row-wise argmax took 2-3 ms on the (100000, 4) benchmark rewards, this loop ~0.2 ms)."""
+    for s in range(R.shape[0]):
+        best = -np.inf
+        arg = 0
+        for a in range(R.shape[1]):
+            if R[s, a] > best:
+                best = R[s, a]
+                arg = a
+        v_out[s] = best
+        pi_out[s] = arg
+
+
 @njit(fastmath=FASTMATH, cache=True)
 def q_values_dense(P, R, gamma, v, q_out):
     S, A = R.shape

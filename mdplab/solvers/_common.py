@@ -23,6 +23,8 @@ import numpy as np
 
 from ..errors import ModelError
 from ..models import MDP
+from .._kernels.bellman import bellman_optimality_zero
+from .._kernels.span import difference_range
 from ..operators import bellman_backup
 
 
@@ -35,29 +37,42 @@ class Certificate:
     residual: float          # ||Tv - v||_inf
 
 
-def macqueen(v: np.ndarray, Tv: np.ndarray, gamma: float) -> tuple[np.ndarray, float, float]:
-    """``(midpoint of (1), policy gap (2), value error)`` from one backup ``Tv`` of ``v``."""
-    delta = Tv - v
-    lo, hi = float(delta.min()), float(delta.max())
-    if gamma == 0.0:
-        return Tv.copy(), 0.0, 0.0
-    c = gamma / (1.0 - gamma)
-    gap = c * (hi - lo)
-    return Tv + c * 0.5 * (hi + lo), gap, 0.5 * gap
+@dataclass(frozen=True)
+class MacQueen:
+    """The bounds (1) and (2) read from one backup ``Tv`` of ``v``: ``lo``, ``hi`` and ``residual`` are the
+    minimum, maximum and sup norm of ``Delta = Tv - v``, and ``c = gamma / (1 - gamma)``."""
+
+    lo: float
+    hi: float
+    residual: float
+    c: float
+
+    @property
+    def gap(self) -> float:
+        """Right-hand side of (2): the certified suboptimality of the greedy policy."""
+        return self.c * (self.hi - self.lo)
+
+    def certificate(self, Tv: np.ndarray, pi: np.ndarray) -> Certificate:
+        """The certificate for ``pi`` greedy w.r.t. ``v``: values at the midpoint of (1)."""
+        gap = self.gap
+        return Certificate(Tv + self.c * 0.5 * (self.hi + self.lo), pi.copy(), gap, 0.5 * gap, self.residual)
+
+
+def macqueen(v: np.ndarray, Tv: np.ndarray, gamma: float) -> MacQueen:
+    """The MacQueen-Porteus bounds from one backup ``Tv = T v`` (one pass over both vectors)."""
+    lo, hi, sup = difference_range(Tv, v)
+    return MacQueen(float(lo), float(hi), float(sup), 0.0 if gamma == 0.0 else gamma / (1.0 - gamma))
 
 
 def certify(model: MDP, v: np.ndarray) -> Certificate:
     Tv, pi = bellman_backup(model, v)
-    mid, gap, err = macqueen(v, Tv, model.gamma)
-    return Certificate(mid, pi.copy(), gap, err, float(np.abs(Tv - v).max()))
+    return macqueen(v, Tv, model.gamma).certificate(Tv, pi)
 
 
 def zero_backup(model: MDP, Tv_out: np.ndarray, pi_out: np.ndarray) -> None:
     """The Bellman backup of ``v = 0``: ``T 0 = max_a R[s, a]`` and its first argmax, exactly what
     :func:`mdplab.operators.bellman_backup` returns for ``v = 0`` (``R + gamma P 0 = R``), without reading ``P``."""
-    R = np.asarray(model.R)
-    np.argmax(R, axis=1, out=pi_out)
-    Tv_out[:] = R[np.arange(R.shape[0]), pi_out]
+    bellman_optimality_zero(model.R, Tv_out, pi_out)
 
 
 def initial_values(model: MDP, v0: np.ndarray | None) -> np.ndarray:

@@ -18,12 +18,13 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from ..errors import ModelError, NotApplicableError
+from .._kernels.span import difference_range
 from ..models import MDP
 from ..operators import (bellman_backup, gauss_seidel_sweep, policy_backup, policy_gauss_seidel_sweep, policy_matrix,
                          PolicyRows, policy_rows, policy_rows_backup, policy_rows_gauss_seidel, q_values,
                          update_policy_rows)
 from ..solution import Solution
-from ._common import Certificate, certify, check_tol, initial_values, macqueen, zero_backup
+from ._common import certify, check_tol, initial_values, macqueen, zero_backup
 
 #: Below this many states, policy evaluation is a direct solve; above it, iterative (GMRES).
 DIRECT_SOLVE_MAX_STATES = 5000
@@ -78,11 +79,10 @@ def value_iteration(model: MDP, tol: float = 1e-6, max_iter: int = 1_000_000, v0
             zero_backup(model, Tv, pi)
         else:
             bellman_backup(model, v, out=(Tv, pi))
-        mid, gap, err = macqueen(v, Tv, gamma)
-        residuals.append(float(np.abs(Tv - v).max()))
-        if gap <= tol:
-            cert = Certificate(mid, pi.copy(), gap, err, residuals[-1])
-            return _solution(model, "vi", cert, k, residuals, True)
+        bounds = macqueen(v, Tv, gamma)
+        residuals.append(bounds.residual)
+        if bounds.gap <= tol:
+            return _solution(model, "vi", bounds.certificate(Tv, pi), k, residuals, True)
         v, Tv = Tv, v
     return _solution(model, "vi", certify(model, v), max_iter, residuals, False)
 
@@ -244,10 +244,11 @@ def modified_policy_iteration(model: MDP, tol: float = 1e-6, m: int | str = 20, 
             zero_backup(model, Tv, pi)
         else:
             bellman_backup(model, v, out=(Tv, pi))
-        mid, gap, err = macqueen(v, Tv, gamma)
-        residuals.append(float(np.abs(Tv - v).max()))
+        bounds = macqueen(v, Tv, gamma)
+        residuals.append(bounds.residual)
+        gap = bounds.gap
         if gap <= tol:
-            return _solution(model, "mpi", Certificate(mid, pi.copy(), gap, err, residuals[-1]), k, residuals, True,
+            return _solution(model, "mpi", bounds.certificate(Tv, pi), k, residuals, True,
                              evaluation_sweeps=evaluation_sweeps, evaluation=schedule.kind)
         if not adaptive:
             for _ in range(int(m)):  # partial evaluation of pi, Eq. (6.5.2)
@@ -267,8 +268,7 @@ class _Schedule:
     """What adaptive MPI has learnt about its evaluation sweeps so far (see modified_policy_iteration)."""
 
     gauss_seidel: bool = False
-    rows: PolicyRows | None = None    # gathered rows of rows_policy (sparse fixed-width models)
-    rows_policy: np.ndarray | None = None
+    rows: PolicyRows | None = None    # gathered rows of the last evaluated policy (sparse fixed-width models)
 
     @property
     def kind(self) -> str:
@@ -291,10 +291,10 @@ def _adaptive_evaluation(model: MDP, pi: np.ndarray, x: np.ndarray, w: np.ndarra
     fraction = ADAPTIVE_GS_EVALUATION_FRACTION if schedule.gauss_seidel else ADAPTIVE_EVALUATION_FRACTION
     target = max(enough, fraction * residual_span)
     if m_max > 0 and schedule.rows is not None:
-        rows = update_policy_rows(schedule.rows, model, pi, schedule.rows_policy)
+        rows = update_policy_rows(schedule.rows, model, pi)
     else:
         rows = policy_rows(model, pi) if m_max > 0 else None
-    schedule.rows, schedule.rows_policy = rows, pi.copy()
+    schedule.rows = rows
     # pi is greedy for v, so T_pi v = T v and the first sweep's increment is gamma P_pi (T v - v): its span
     # over sp(T v - v) measures how fast the sweeps contract.
     previous_span = residual_span
@@ -306,11 +306,10 @@ def _adaptive_evaluation(model: MDP, pi: np.ndarray, x: np.ndarray, w: np.ndarra
                 lo, hi = policy_gauss_seidel_sweep(model, pi, x, reverse=sweep % 2 == 1)
         else:
             if rows is not None:
-                policy_rows_backup(rows, x, w)
+                lo, hi = policy_rows_backup(rows, x, w)
             else:
                 policy_backup(model, pi, x, out=w)
-            increment = w - x
-            lo, hi = float(increment.min()), float(increment.max())
+                lo, hi, _ = difference_range(w, x)
             x, w = w, x
             if hi - lo > ADAPTIVE_GS_RATIO * previous_span:
                 schedule.gauss_seidel = True
