@@ -24,6 +24,7 @@ from ._kernels.gauss_seidel import (gauss_seidel_csr, gauss_seidel_dense, policy
                                     policy_gauss_seidel_ell)
 from ._kernels.policy import gather_policy_rows_ell, policy_backup_csr, policy_backup_dense, policy_backup_ell
 from ._kernels.relative_vi import relative_vi_step_csr, relative_vi_step_dense
+from ._kernels.span import difference_range as _difference_range, difference_range_serial
 from .errors import ModelError
 from .models import MDP
 
@@ -31,6 +32,14 @@ from .models import MDP
 #: it, starting the thread pool costs more than the sweep (measured: a 10-state backup took ~20 us on one
 #: thread and milliseconds on two under load).  Results are identical either way.
 SERIAL_BELOW_ENTRIES = 50_000
+
+
+def difference_range(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """``(min, max, max |.|)`` of ``x - y`` for contiguous float64 vectors of one length (not checked:
+    solvers' inner loop); threaded from ``SERIAL_BELOW_ENTRIES`` entries, serial below."""
+    kernel = _difference_range if x.shape[0] >= SERIAL_BELOW_ENTRIES else difference_range_serial
+    lo, hi, sup = kernel(x, y)
+    return float(lo), float(hi), float(sup)
 
 
 def _entries(model: MDP) -> int:

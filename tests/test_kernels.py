@@ -213,10 +213,10 @@ def test_gathered_policy_rows_are_the_policy_chain(m):
 
 @given(st.integers(1, 300), st.integers(0, 2**31))
 def test_difference_range_is_min_max_and_sup_of_the_difference(n, seed):
-    from mdplab._kernels.span import difference_range
+    from mdplab._kernels.span import difference_range, difference_range_serial
 
     rng = np.random.default_rng(seed)
     x, y = rng.normal(size=n) * 10.0 ** rng.integers(-3, 4), rng.normal(size=n)
     d = x - y
-    for fn in (difference_range, difference_range.py_func):
+    for fn in (difference_range, difference_range.py_func, difference_range_serial, difference_range_serial.py_func):
         assert fn(x, y) == (d.min(), d.max(), np.abs(d).max())

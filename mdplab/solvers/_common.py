@@ -21,11 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._kernels.bellman import bellman_optimality_zero
 from ..errors import ModelError
 from ..models import MDP
-from .._kernels.bellman import bellman_optimality_zero
-from .._kernels.span import difference_range
-from ..operators import bellman_backup
+from ..operators import bellman_backup, difference_range
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ class MacQueen:
 def macqueen(v: np.ndarray, Tv: np.ndarray, gamma: float) -> MacQueen:
     """The MacQueen-Porteus bounds from one backup ``Tv = T v`` (one pass over both vectors)."""
     lo, hi, sup = difference_range(Tv, v)
-    return MacQueen(float(lo), float(hi), float(sup), 0.0 if gamma == 0.0 else gamma / (1.0 - gamma))
+    return MacQueen(lo, hi, sup, 0.0 if gamma == 0.0 else gamma / (1.0 - gamma))
 
 
 def certify(model: MDP, v: np.ndarray) -> Certificate:

@@ -18,10 +18,9 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from ..errors import ModelError, NotApplicableError
-from .._kernels.span import difference_range
 from ..models import MDP
-from ..operators import (bellman_backup, gauss_seidel_sweep, policy_backup, policy_gauss_seidel_sweep, policy_matrix,
-                         PolicyRows, policy_rows, policy_rows_backup, policy_rows_gauss_seidel, q_values,
+from ..operators import (bellman_backup, difference_range, gauss_seidel_sweep, policy_backup, policy_gauss_seidel_sweep,
+                         policy_matrix, PolicyRows, policy_rows, policy_rows_backup, policy_rows_gauss_seidel, q_values,
                          update_policy_rows)
 from ..solution import Solution
 from ._common import certify, check_tol, initial_values, macqueen, zero_backup
@@ -207,7 +206,8 @@ def modified_policy_iteration(model: MDP, tol: float = 1e-6, m: int | str = 20, 
     sweeps are Gauss-Seidel ones, below), or at most ``tol (1 - gamma) / (2 gamma)``
     (as accurate as the certificate can use), or ``m_max`` sweeps; when the first sweep already shrinks the
     span ``1 / ADAPTIVE_FAST_RATIO``-fold, it evaluates to that last accuracy (policy iteration with
-    cheap evaluation: fast-mixing models).  A ``T_pi`` sweep reads one row per
+    cheap evaluation: fast-mixing models), stopping one sweep early when the next increment, extrapolated at
+    the last sweep's contraction, would already be that small.  A ``T_pi`` sweep reads one row per
     state where a greedy backup reads ``A``, so cheap evaluation sweeps replace most greedy backups.  The
     sweeps start as Jacobi sweeps (threaded on sparse models); once the spans of successive Jacobi increments shrink by less
     than ``ADAPTIVE_GS_RATIO`` per sweep (a slowly mixing policy, e.g. a large gridworld), the solver switches
@@ -298,12 +298,14 @@ def _adaptive_evaluation(model: MDP, pi: np.ndarray, x: np.ndarray, w: np.ndarra
     # pi is greedy for v, so T_pi v = T v and the first sweep's increment is gamma P_pi (T v - v): its span
     # over sp(T v - v) measures how fast the sweeps contract.
     previous_span = residual_span
+    fast = False
     for sweep in range(m_max):
         if schedule.gauss_seidel:
             if rows is not None:
                 lo, hi = policy_rows_gauss_seidel(rows, x, reverse=sweep % 2 == 1)
             else:
                 lo, hi = policy_gauss_seidel_sweep(model, pi, x, reverse=sweep % 2 == 1)
+            span = hi - lo
         else:
             if rows is not None:
                 lo, hi = policy_rows_backup(rows, x, w)
@@ -311,12 +313,18 @@ def _adaptive_evaluation(model: MDP, pi: np.ndarray, x: np.ndarray, w: np.ndarra
                 policy_backup(model, pi, x, out=w)
                 lo, hi, _ = difference_range(w, x)
             x, w = w, x
-            if hi - lo > ADAPTIVE_GS_RATIO * previous_span:
+            span = hi - lo
+            if span > ADAPTIVE_GS_RATIO * previous_span:
                 schedule.gauss_seidel = True
                 target = max(enough, ADAPTIVE_GS_EVALUATION_FRACTION * residual_span)
-            if sweep == 0 and hi - lo <= ADAPTIVE_FAST_RATIO * previous_span:
-                target = enough  # sweeps contract fast: evaluate pi fully, as policy iteration would
-            previous_span = hi - lo
-        if hi - lo <= target:
+            if sweep == 0 and span <= ADAPTIVE_FAST_RATIO * previous_span:
+                target, fast = enough, True  # sweeps contract fast: evaluate pi fully, as policy iteration would
+            # Fast sweeps: stop one sweep early when the next increment, extrapolated at the last contraction
+            # rate, would already be below `enough` (that next increment is what the following greedy backup
+            # sees if pi stays greedy; the certificate there needs only twice `enough`).
+            if fast and span * span <= enough * previous_span:
+                return x, w, sweep + 1
+            previous_span = span
+        if span <= target:
             return x, w, sweep + 1
     return x, w, m_max
