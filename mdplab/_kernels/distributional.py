@@ -96,6 +96,61 @@ def categorical_projection(atoms, weights, z0, dz, out):
         project_add(atoms[k], weights[k], z0, dz, m, out)
 
 
+@njit(inline="always", fastmath={"reassoc", "contract"}, cache=True)
+def mix_outcomes(indices, data, start, stop, eta, mix):
+    """``mix = sum_{k in [start, stop)} data[k] * eta[indices[k]]`` (``stop > start``), four successor rows per
+    pass over ``mix`` (one load and store of ``mix`` per four rows: 1.1x faster than one row per pass)."""
+    m = mix.shape[0]
+    k = start
+    first = True
+    while k < stop:
+        if stop - k >= 4:
+            p0, p1, p2, p3 = data[k], data[k + 1], data[k + 2], data[k + 3]
+            e0, e1, e2, e3 = eta[indices[k]], eta[indices[k + 1]], eta[indices[k + 2]], eta[indices[k + 3]]
+            if first:
+                for i in range(m):
+                    mix[i] = p0 * e0[i] + p1 * e1[i] + p2 * e2[i] + p3 * e3[i]
+            else:
+                for i in range(m):
+                    mix[i] += p0 * e0[i] + p1 * e1[i] + p2 * e2[i] + p3 * e3[i]
+            k += 4
+        else:
+            p0 = data[k]
+            e0 = eta[indices[k]]
+            if first:
+                for i in range(m):
+                    mix[i] = p0 * e0[i]
+            else:
+                for i in range(m):
+                    mix[i] += p0 * e0[i]
+            k += 1
+        first = False
+
+
+@njit(inline="always", cache=True)
+def project_shifted(base, gamma, mix, out, cell, upper):
+    """``out += Pi_C(sum_i mix[i] delta at grid position base + gamma*i)``: the same split as
+    :func:`project_add_at` for every atom, in two passes: the cells and the two shares of every atom (no
+    stores into ``out``, so the compiler vectorises it), then the scatter into ``out``.  ``cell`` (int64)
+    and ``upper`` are ``(m,)`` scratch."""
+    m = out.shape[0]
+    top = m - 1.0
+    for i in range(m):
+        pos = min(max(base + gamma * i, 0.0), top)   # clipping, as project_add_at's end cases
+        left = min(np.floor(pos), top - 1.0)          # pos = m - 1 splits as frac = 1 above cell m - 2
+        frac = pos - left
+        frac = 0.0 if frac < SNAP else frac
+        frac = 1.0 if frac > 1.0 - SNAP else frac
+        cell[i] = int(left)
+        w = mix[i]
+        upper[i] = w * frac
+        mix[i] = w * (1.0 - frac)
+    for i in range(m):
+        j = cell[i]
+        out[j] += mix[i]
+        out[j + 1] += upper[i]
+
+
 @njit(parallel=True, fastmath={"reassoc", "contract"}, cache=True)
 def categorical_evaluation_csr(indptr, indices, data, reward, n_actions, gamma, pi, z0, dz, eta, work, eta_out):
     """``eta_out = Pi_C T^pi eta`` for a deterministic ``pi (S,)``; one sweep.
@@ -103,32 +158,31 @@ def categorical_evaluation_csr(indptr, indices, data, reward, n_actions, gamma, 
     Consecutive outcomes of a row with the same reward are mixed first and pushed forward and projected
     once (``Pi_C`` and ``b_{r,gamma}`` are linear in the law); ``work (S, m)`` is scratch space.  Atom ``i``
     of the pushed-forward law sits at grid position ``(r + gamma z0 - z0) / dz + gamma i`` (one division per
-    group, not per atom; with the mixing loop vectorised, 1.3x faster than per-atom ``project_add``).
+    group, not per atom).  States are processed in blocks, each with its own projection scratch; every
+    state's output depends on the inputs only, so results do not depend on the thread count.
     """
     S, m = eta.shape
     inv_dz = 1.0 / dz
-    for s in prange(S):
-        out = eta_out[s]
-        mix = work[s]
-        for i in range(m):
-            out[i] = 0.0
-        row = s * n_actions + pi[s]
-        k = indptr[row]
-        end = indptr[row + 1]
-        while k < end:
-            r = reward[k]
+    blocks = min(S, 64)
+    for b in prange(blocks):
+        cell = np.empty(m, dtype=np.int64)
+        upper = np.empty(m)
+        for s in range(b * S // blocks, (b + 1) * S // blocks):
+            out = eta_out[s]
+            mix = work[s]
             for i in range(m):
-                mix[i] = 0.0
-            while k < end and reward[k] == r:
-                p = data[k]
-                e = eta[indices[k]]
-                for i in range(m):
-                    mix[i] += p * e[i]
-                k += 1
-            base = (r + gamma * z0 - z0) * inv_dz
-            for i in range(m):
-                if mix[i] != 0.0:
-                    project_add_at(base + gamma * i, mix[i], m, out)
+                out[i] = 0.0
+            row = s * n_actions + pi[s]
+            k = indptr[row]
+            end = indptr[row + 1]
+            while k < end:
+                r = reward[k]
+                group_end = k + 1
+                while group_end < end and reward[group_end] == r:
+                    group_end += 1
+                mix_outcomes(indices, data, k, group_end, eta, mix)
+                project_shifted((r + gamma * z0 - z0) * inv_dz, gamma, mix, out, cell, upper)
+                k = group_end
 
 
 @njit(cache=True)
