@@ -80,7 +80,7 @@ def execute_cell(cell_fn: Callable[[dict, int], "float | dict"], params: dict, s
     The cell runs with one numba thread (restored afterwards): the sweep's parallelism is across cells,
     and a ``parallel=True`` kernel on a small model costs milliseconds per launch on a busy machine
     (measured: 2.8 ms vs 21 us for one 10-state backup with 2 vs 1 threads under load).  The kernels'
-    ``prange`` loops have no cross-thread reductions, so this changes timings, not numbers.
+    ``prange`` loops reduce across threads only by exact ``min``/``max``, so this changes timings, not numbers.
     """
     import numba
 

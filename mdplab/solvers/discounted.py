@@ -11,6 +11,7 @@ whenever the chain mixes, and is never worse.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,7 @@ from ..operators import (bellman_backup, difference_range, gauss_seidel_sweep, p
                          policy_matrix, PolicyRows, policy_rows, policy_rows_backup, policy_rows_gauss_seidel, q_values,
                          update_policy_rows)
 from ..solution import Solution
+from ..threads import StallGuard
 from ._common import certify, check_tol, initial_values, macqueen, zero_backup
 
 #: Below this many states, policy evaluation is a direct solve; above it, iterative (GMRES).
@@ -223,6 +225,10 @@ def modified_policy_iteration(model: MDP, tol: float = 1e-6, m: int | str = 20, 
 
     With ``v0=None`` the first greedy backup of ``v = 0`` is ``max_a R[s, a]`` exactly, and is computed
     without reading ``P`` (so it is not counted as a sweep in the cost, but it is iteration 1).
+
+    Backups and Jacobi sweeps are timed for :class:`mdplab.threads.StallGuard`: after two threaded calls
+    stall (an oversubscribed machine), the rest of the solve runs on one numba thread; ``info["stalls"]``
+    counts them.  Numbers do not depend on it.
     """
     _discounted(model, "modified_policy_iteration")
     tol = check_tol(tol)
@@ -239,28 +245,34 @@ def modified_policy_iteration(model: MDP, tol: float = 1e-6, m: int | str = 20, 
     enough = tol * (1 - gamma) / (2 * gamma) if gamma > 0 else np.inf
     evaluation_sweeps = 0
     schedule = _Schedule()
-    for k in range(1, max_iter + 1):
-        if k == 1 and v0 is None:
-            zero_backup(model, Tv, pi)
-        else:
-            bellman_backup(model, v, out=(Tv, pi))
-        bounds = macqueen(v, Tv, gamma)
-        residuals.append(bounds.residual)
-        gap = bounds.gap
-        if gap <= tol:
-            return _solution(model, "mpi", bounds.certificate(Tv, pi), k, residuals, True,
-                             evaluation_sweeps=evaluation_sweeps, evaluation=schedule.kind)
-        if not adaptive:
-            for _ in range(int(m)):  # partial evaluation of pi, Eq. (6.5.2)
-                policy_backup(model, pi, Tv, out=w)
-                Tv, w = w, Tv
-            evaluation_sweeps += int(m)
-        else:
-            Tv, w, sweeps = _adaptive_evaluation(model, pi, Tv, w, gap * (1 - gamma) / gamma, enough, int(m_max), schedule)
-            evaluation_sweeps += sweeps
-        v, Tv = Tv, v
-    return _solution(model, "mpi", certify(model, v), max_iter, residuals, False, evaluation_sweeps=evaluation_sweeps,
-                     evaluation=schedule.kind)
+    with StallGuard() as guard:
+        for k in range(1, max_iter + 1):
+            if k == 1 and v0 is None:
+                zero_backup(model, Tv, pi)
+            else:
+                t0 = time.perf_counter()
+                bellman_backup(model, v, out=(Tv, pi))
+                guard.record("backup", time.perf_counter() - t0)
+            bounds = macqueen(v, Tv, gamma)
+            residuals.append(bounds.residual)
+            gap = bounds.gap
+            if gap <= tol:
+                return _solution(model, "mpi", bounds.certificate(Tv, pi), k, residuals, True,
+                                 evaluation_sweeps=evaluation_sweeps, evaluation=schedule.kind, stalls=guard.stalls)
+            if not adaptive:
+                for _ in range(int(m)):  # partial evaluation of pi, Eq. (6.5.2)
+                    t0 = time.perf_counter()
+                    policy_backup(model, pi, Tv, out=w)
+                    guard.record("sweep", time.perf_counter() - t0)
+                    Tv, w = w, Tv
+                evaluation_sweeps += int(m)
+            else:
+                Tv, w, sweeps = _adaptive_evaluation(model, pi, Tv, w, gap * (1 - gamma) / gamma, enough, int(m_max),
+                                                     schedule, guard)
+                evaluation_sweeps += sweeps
+            v, Tv = Tv, v
+        return _solution(model, "mpi", certify(model, v), max_iter, residuals, False,
+                         evaluation_sweeps=evaluation_sweeps, evaluation=schedule.kind, stalls=guard.stalls)
 
 
 @dataclass
@@ -276,7 +288,7 @@ class _Schedule:
 
 
 def _adaptive_evaluation(model: MDP, pi: np.ndarray, x: np.ndarray, w: np.ndarray, residual_span: float, enough: float,
-                         m_max: int, schedule: _Schedule) -> tuple[np.ndarray, np.ndarray, int]:
+                         m_max: int, schedule: _Schedule, guard: StallGuard) -> tuple[np.ndarray, np.ndarray, int]:
     """Partial evaluation of ``pi`` from ``x = T v`` (``pi`` greedy for ``v``): sweeps of ``T_pi`` until the
     increments' span is at most ``max(enough, fraction * residual_span)`` (the fraction of the sweep kind), or ``enough`` when
     the first sweep contracts ``1 / ADAPTIVE_FAST_RATIO``-fold, or ``m_max`` sweeps.  Returns ``(values,
@@ -307,11 +319,13 @@ def _adaptive_evaluation(model: MDP, pi: np.ndarray, x: np.ndarray, w: np.ndarra
                 lo, hi = policy_gauss_seidel_sweep(model, pi, x, reverse=sweep % 2 == 1)
             span = hi - lo
         else:
+            t0 = time.perf_counter()
             if rows is not None:
                 lo, hi = policy_rows_backup(rows, x, w)
             else:
                 policy_backup(model, pi, x, out=w)
                 lo, hi, _ = difference_range(w, x)
+            guard.record("sweep", time.perf_counter() - t0)
             x, w = w, x
             span = hi - lo
             if span > ADAPTIVE_GS_RATIO * previous_span:
