@@ -163,6 +163,38 @@ def test_categorical_evaluation_dense_csr_reference_and_mass(seed, S, A, gamma):
     np.testing.assert_allclose(py, out_c, atol=1e-14)
 
 
+@given(st.integers(0, 10_000), st.integers(1, 5), st.integers(1, 3), st.floats(0.0, 0.99))
+def test_categorical_evaluation_csr_with_random_rewards_matches_per_outcome_projection(seed, S, A, gamma):
+    """Rows with several reward groups (outcomes sharing a reward are mixed before the projection), some of
+    them repeated, against projecting every outcome's atoms one by one; rewards reach past both ends of the
+    support, so the clipping is exercised too."""
+    rng = np.random.default_rng(seed)
+    rewards = np.array([-4.0, -0.5, 0.0, 0.7, 5.0])
+    outcomes = []
+    for s in range(S):
+        outcomes.append([])
+        for a in range(A):
+            n = int(rng.integers(1, 7))
+            p = rng.dirichlet(np.ones(n))
+            r = rng.choice(rewards, n)
+            outcomes[s].append([(float(p[k]), float(r[k]), int(rng.integers(0, S))) for k in range(n)])
+    kern = joint_kernel_from_outcomes(outcomes)
+    sup = CategoricalSupport.spanning(-3.0, 3.0, 13)
+    eta = rng.dirichlet(np.ones(sup.m), size=S)
+    pi = rng.integers(0, A, size=S)
+    out, work = np.empty_like(eta), np.empty_like(eta)
+    K.categorical_evaluation_csr(kern.indptr, kern.indices, kern.data, kern.reward, A, gamma, pi, sup.z0, sup.dz, eta, work, out)
+    ref = np.zeros_like(eta)
+    for s in range(S):
+        for p, r, sn in outcomes[s][pi[s]]:
+            pos = np.clip((r + gamma * sup.atoms - sup.z0) / sup.dz, 0, sup.m - 1)
+            lo = np.minimum(np.floor(pos).astype(int), sup.m - 2)
+            np.add.at(ref[s], lo, p * eta[sn] * (1 - (pos - lo)))
+            np.add.at(ref[s], lo + 1, p * eta[sn] * (pos - lo))
+    np.testing.assert_allclose(out, ref, atol=1e-12)
+    np.testing.assert_allclose(out.sum(axis=1), 1.0, atol=TOL["mass"])
+
+
 def test_sparse_core_model_matches_dense():
     import scipy.sparse as sp
     model = mdplab.MDP(np.random.default_rng(1).dirichlet(np.ones(6), size=(6, 2)), np.arange(12.0).reshape(6, 2) % 3,
