@@ -9,6 +9,7 @@ from numba import njit, prange
 
 from . import FASTMATH
 from ._rows import dot_csr, dot_dense
+from .span import difference_range_serial
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=True)
@@ -45,12 +46,7 @@ def relative_vi_step_csr(indptr, indices, data, R, tau, v, ref, v_out, pi_out):
 
 @njit(cache=True)
 def _normalise(v, ref, v_out):
-    lo = np.inf
-    hi = -np.inf
-    for s in range(v.shape[0]):
-        d = v_out[s] - v[s]
-        lo = min(lo, d)
-        hi = max(hi, d)
+    lo, hi, _ = difference_range_serial(v_out, v)
     shift = v_out[ref]
     for s in range(v.shape[0]):
         v_out[s] -= shift
