@@ -2,8 +2,8 @@
 
 See Lee & Ryu, "Accelerating Value Iteration with Anchoring", NeurIPS 2023, arXiv:2305.16569v2
 (`lee2023anchoring`), and Lee & Ryu, "Optimal Non-Asymptotic Rates of Value Iteration for
-Average-Reward MDPs", ICLR 2025 (`lee2025averagereward`).  Formulas as restated in the mdplab spec
-``../shared/papers/halpern.md`` Secs. 2.7, 2.8, 3.6, 3.7.
+Average-Reward MDPs", ICLR 2025 (`lee2025averagereward`).  Formulas, conditions and
+derivations: ``docs/theory/lee2023anchoring.md`` and ``docs/theory/lee2025averagereward.md``.
 
 Model (Puterman notation): ``T U = max_a (R + gamma P U)`` (optimality operator) or
 ``T^pi U = R_pi + gamma P_pi U`` (consistency / policy-evaluation operator), both gamma-contractions
@@ -12,36 +12,38 @@ in the sup-norm.  Anc-VI is the Halpern iteration of ``T``:
     U^k = beta_k U^0 + (1 - beta_k) T U^{k-1},  k >= 1,                             # Eq. (Anc)
 
 * discounted, ``0 <= gamma < 1``: ``beta_k = 1 / sum_{i=0}^k gamma^{-2i}``, evaluated in the stable
-  form ``beta_k = gamma^{2k} (1 - gamma^2) / (1 - gamma^{2k+2})`` (spec Sec. 2.7 [D]; the naive sum
-  overflows near k = 4e4 at gamma = 0.99, spec pitfall 2);
+  form ``beta_k = gamma^{2k} (1 - gamma^2) / (1 - gamma^{2k+2})`` ([D]; the naive sum
+  overflows near k = 4e4 at gamma = 0.99);
 * ``gamma = 1`` (undiscounted operator that has a fixed point): ``beta_k = 1/(k+1)``;
 * average reward (``gamma = 1``, ``T`` usually without fixed point): ``lambda_k = 2/(k+2)``
-  (Lee & Ryu 2025, Anc-VI; NOT ``1/(k+1)``, spec pitfall 1).
+  (Lee & Ryu 2025, Anc-VI; NOT ``1/(k+1)``).
 
 Guarantees (tested in tests/test_anchored_vi.py, registered in bounds/): Bellman error
 ``||T U^k - U^k||_inf <= B_gen(gamma, k) ||U^0 - U*||_inf`` with
 ``B_gen = gamma^k (1 - gamma^2)(1 + 2 gamma - gamma^{k+1}) / (1 - gamma^{2k+2})`` (-> 2/(k+1) as
-gamma -> 1), improved to ``B_ref`` when ``U^0 <= T U^0`` [D in the spec: derived and numerically
+gamma -> 1), improved to ``B_ref`` when ``U^0 <= T U^0`` [D: derived and numerically
 confirmed, theorem text unread]; average reward: ``||T V^k - V^k - g*||_inf <= 8 ||V^0 - h*||_inf/(k+1)``
 (Lee & Ryu 2025 [V]).
 
 Stopping rules (computable; chosen by mdplab, not by the papers):
 
-* discounted: stop when ``gamma/(1-gamma) * span(T U - U) <= tol``.  With ``lo, hi = min, max (TU - U)``,
+* discounted: stop when ``gamma/(1-gamma) * span(T U - U)``, widened by the float64 rounding of the backup
+  (the core's certificate, :func:`mdplab.solvers._common.macqueen`), is ``<= tol``.  With ``lo, hi = min, max (TU - U)``,
   MacQueen's bounds (Puterman 1994, Thm. 6.6.3) give ``v* in [TU + gamma lo/(1-gamma), TU + gamma hi/(1-gamma)]``
   and the same bracket for the greedy policy's value, so the greedy policy is ``tol``-optimal and the
   returned values (bracket midpoint) are within ``error_bound = gamma span / (2(1-gamma)) <= tol/2`` of v*.
 * ``gamma = 1`` with a fixed point: stop when ``||T U - U||_inf <= tol`` (no certificate on values).
 * average reward: stop when ``span(T V - V) <= tol``; for weakly communicating models
   ``min(TV - V) <= g* <= max(TV - V)`` and the greedy policy's gain is ``>= min(TV - V)``, so the
-  returned gain (midpoint) is within ``error_bound = span/2`` and the policy is ``span``-optimal.
+  returned gain (midpoint) is within ``error_bound = span/2`` and the policy is ``span``-optimal (span widened
+  by the rounding: :func:`mdplab.solvers._common.gain_bounds`).
   On multichain models the span need not vanish: the run then ends at ``max_iter`` with
   ``converged=False`` and no certificate.
 
-Provenance: the anchor schedules are [D]/[V] in the spec; the bound constants B_gen/B_ref are [D]
+Provenance: the anchor schedules are [D]/[V]; the bound constants B_gen/B_ref are [D]
 (derived, not read from the paper); the gamma = 1 optimality-operator constant 4 is [R].
 Also: :func:`sampled_anchored_value_iteration`, the minibatch stochastic Halpern iteration of Bravo &
-Contreras, arXiv:2403.12338v4 (`bravo2024`; spec Sec. 2.9, [V] abstract, [R] details): the Bellman operator
+Contreras, arXiv:2403.12338v4 (`bravo2024`, [V] abstract, [R] details): the Bellman operator
 is replaced by an empirical one built from ``m_k`` generative-model samples per ``(s, a)``, with a growing
 batch (``m_k ~ k^4`` up to logs) keeping the Bellman residual O(1/k), and a constant batch plateauing.
 
@@ -59,12 +61,13 @@ from mdplab.errors import ModelError, NotApplicableError
 from mdplab.models import MDP
 from mdplab.operators import bellman_backup, policy_backup, q_values
 from mdplab.solution import Solution
+from mdplab.solvers import gain_bounds, macqueen
 
 BIBKEYS = ("lee2023anchoring", "lee2025averagereward", "puterman1994", "bravo2024")
 
 
 def anc_vi_beta(gamma: float, k: int) -> float:
-    """``beta_k = 1/sum_{i=0}^k gamma^{-2i}`` in the overflow-free form (spec Sec. 2.7; ``1/(k+1)`` at gamma = 1)."""
+    """``beta_k = 1/sum_{i=0}^k gamma^{-2i}`` in the overflow-free form (``1/(k+1)`` at gamma = 1)."""
     if gamma >= 1.0:
         return 1.0 / (k + 1)
     g2 = gamma * gamma
@@ -161,37 +164,39 @@ def anchored_value_iteration(model: MDP, *, tol: float = 1e-6, max_iter: int = 2
         sup.append(max(-lo, hi))
         span.append(hi - lo)
         if not np.isfinite(hi - lo):
-            raise ModelError(f"Bellman residual became non-finite at iteration {k}")
+            raise ModelError(f"Bellman residual became non-finite at iteration {k} (max |R| = "
+                             f"{float(np.abs(model.R).max()):.3g}: rescale R)")
+        # The core's certificates (mdplab.solvers._common), rounding of the backup included.
         if scheme == "discounted":
-            certificate = g / (1.0 - g) * (hi - lo) if g > 0 else 0.0
+            bounds = macqueen(model, U, TU, g)
+            converged = bounds.certifies(tol)
         elif scheme == "fixed_point":
-            certificate = sup[-1]
+            converged = sup[-1] <= tol
         else:
-            certificate = hi - lo
-        if certificate <= tol or k >= max_iter:
+            bounds = gain_bounds(model, lo, hi, float(np.abs(U).max()), extra_terms=0)
+            converged = bounds.certifies(tol)
+        if converged or k >= max_iter:
             break
-    converged = certificate <= tol
     info = {"bellman_applications": k + 1, "span_residuals": np.asarray(span), "scheme": scheme,
             "anchor": "2/(k+2)" if scheme == "average" else ("1/(k+1)" if scheme == "fixed_point"
                                                                   else "gamma^2k (1-gamma^2)/(1-gamma^(2k+2))")}
     pol = np.array(greedy, copy=True)
     method = "anchored_vi"
     if scheme == "discounted":
-        shift = g / (1.0 - g) if g > 0 else 0.0
-        values = TU + shift * 0.5 * (lo + hi)
-        info["policy_gap"] = shift * (hi - lo)
+        cert = bounds.certificate(TU, pol)
+        values = cert.values
+        info["policy_gap"] = cert.policy_gap
         return Solution(values=values, q=q_values(model, values, gamma=g), policy=pol, iterations=k,
                         residuals=np.asarray(sup), converged=converged, method=method,
-                        error_bound=0.5 * shift * (hi - lo), info=info)
+                        error_bound=cert.value_error, info=info)
     if scheme == "fixed_point":
         values = TU.copy()
         return Solution(values=values, q=q_values(model, values, gamma=1.0), policy=pol, iterations=k,
                         residuals=np.asarray(sup), converged=converged, method=method, info=info)
     bias = TU - TU[0]
-    gain = 0.5 * (lo + hi)
     return Solution(values=bias, q=q_values(model, bias, gamma=1.0), policy=pol, iterations=k,
                     residuals=np.asarray(span), converged=converged, method=method,
-                    error_bound=0.5 * (hi - lo), gain=gain, bias=bias, info=info)
+                    error_bound=bounds.error, gain=bounds.gain, bias=bias, info=info)
 
 
 @dataclass(frozen=True)
@@ -208,7 +213,7 @@ class SampledAncVIResult:
 def sampled_anchored_value_iteration(model: MDP, n_iter: int, batch: Callable[[int], int], *,
                                      v0: np.ndarray | None = None,
                                      seed: int | np.random.Generator = 0) -> SampledAncVIResult:
-    """Stochastic Halpern iteration on the sampled Bellman operator (Bravo & Contreras 2024, spec Sec. 2.9):
+    """Stochastic Halpern iteration on the sampled Bellman operator (Bravo & Contreras 2024):
 
         V^k = lambda_k V^0 + (1 - lambda_k) T_hat_k V^{k-1},
         T_hat_k V(s) = max_a [R(s, a) + gamma (1/m_k) sum_{j <= m_k} V(s'_j)],  s'_j ~ P(. | s, a) i.i.d.,

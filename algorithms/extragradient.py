@@ -5,14 +5,14 @@ Matematicheskie Metody 12 (1976) (`korpelevich1976`); Yoon & Ryu, "Accelerated A
 Convex-Concave Minimax Problems with O(1/k^2) Rate on Squared Gradient Norm", ICML 2021,
 arXiv:2102.07922v3 (`yoon2021eag`); Alacaoglu & Malitsky, "Stochastic Variance Reduction for Variational
 Inequality Methods", COLT 2022, arXiv:2102.08352v3 (`alacaoglu2022`).  Used as the baselines of
-Cai, Alacaoglu & Diakonikolas (ICLR 2024, `cai2024`); restated in the spec ``../shared/papers/halpern.md``
-Sec. 2.5 ([V] from the official scripts) and Sec. 3.5 (rates).
+Cai, Alacaoglu & Diakonikolas (ICLR 2024, `cai2024`); step sizes as in the official scripts ([V]); rates in
+``docs/theory/nemirovski2004.md``.
 
 Implements
     * :func:`extragradient` (= Euclidean Mirror-Prox): ``z_{k+1/2} = J(z_k - eta F(z_k))``,
       ``z_{k+1} = J(z_k - eta F(z_{k+1/2}))`` (Eq. (EG)); ``2n`` calls per iteration; returns the last
       iterate and, in ``info["average"]``, the average of the midpoints ``z_{k+1/2}`` (the iterate the gap
-      bound ``max_u ||z_0 - u||^2 / (2 eta T)`` is about, spec Sec. 3.5 [D]).
+      bound ``max_u ||z_0 - u||^2 / (2 eta T)`` is about [D]).
     * :func:`anchored_extragradient` (EAG, constant step): ``z_{k+1/2} = J(z_k + beta_k (z_0 - z_k) - eta F(z_k))``,
       ``z_{k+1} = J(z_k + beta_k (z_0 - z_k) - eta F(z_{k+1/2}))``, ``beta_k = 1/(k+2)`` (Eq. (EAG)).
     * :func:`vr_extragradient` (loopless VR-EG): ``z_bar = alpha z + (1-alpha) w``,
@@ -21,7 +21,7 @@ Implements
 
 Defaults: ``eta = 0.5/L_F`` for EG (the [D] gap bound needs ``eta <= 1/L_F``; at exactly ``1/L_F`` the
 top eigendirection of a symmetric ``F`` is a neutral direction of EG, multiplier ``1 - eta L + (eta L)^2 = 1``,
-so the last iterate stalls; the spec's runs use ``0.5/L_F``), ``eta = 1/(8 L_F)`` for EAG (theory
+so the last iterate stalls; our runs use ``0.5/L_F``), ``eta = 1/(8 L_F)`` for EAG (theory
 constant [R]), ``p = 1/n``, ``alpha = 1 - p``, ``tau = c_tau sqrt(p)/L`` with ``c_tau = 0.99`` [R].
 Deviations: the projection steps in EAG for constrained problems follow the official scripts [V], not the
 unconstrained paper statement.

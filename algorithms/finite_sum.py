@@ -1,12 +1,12 @@
 """Finite-sum monotone operators with exact oracle accounting, and the problem classes of Cai et al.
 
 See Cai, Alacaoglu & Diakonikolas, "Variance Reduced Halpern Iteration for Finite-Sum Monotone
-Inclusions", ICLR 2024, arXiv:2310.02987v2 (`cai2024`); spec ``../shared/papers/halpern.md``.
+Inclusions", ICLR 2024, arXiv:2310.02987v2 (`cai2024`); ``docs/theory/cai2024.md``.
 
-Problem (spec Sec. 1.2): find ``u*`` with ``0 in F(u*) + G(u*)``, ``F(u) = (1/n) sum_i F_i(u)``, ``G`` the
+Problem: find ``u*`` with ``0 in F(u*) + G(u*)``, ``F(u) = (1/n) sum_i F_i(u)``, ``G`` the
 normal cone of a set with a cheap projection (or ``G = 0``).
 
-Oracle model (spec Secs. 1.4 and 5.1 [V from the official scripts]): one call = one ``F_i(u)`` at one
+Oracle model ([V from the official scripts]): one call = one ``F_i(u)`` at one
 point.  A :class:`FiniteSumOperator` keeps the counters
 
 * ``calls_component``: +1 per component evaluation (a PAGE / VR difference ``F_j(u) - F_j(v)`` is 2),
@@ -16,14 +16,14 @@ point.  A :class:`FiniteSumOperator` keeps the counters
 
 ``calls = calls_component + calls_full`` is what algorithms are charged; ``epochs = calls / n``.
 
-Sampling (spec Sec. 1.4): indices i.i.d. from ``q`` (uniform by default), unbiased estimate
+Sampling: indices i.i.d. from ``q`` (uniform by default), unbiased estimate
 ``F_hat_j = F_j / (n q_j)``; ``lipschitz_constant`` is the matching expected (mean-square) constant
 ``L`` (expected cocoercivity for least squares) and ``lipschitz_full`` is ``L_F``.
 
-Problem classes (components as in the official scripts, spec Sec. 4.1 [V]):
+Problem classes (components as in the official scripts [V]):
 
 * :class:`LeastSquaresOperator`: ``F_i(x) = a_i (a_i^T x - b_i)``, cocoercive; ``L`` (uniform) =
-  ``max_i ||a_i||^2``, ``L_F = lambda_max(A^T A)/n`` [D].  :func:`pm_one_least_squares` builds the spec's
+  ``max_i ||a_i||^2``, ``L_F = lambda_max(A^T A)/n`` [D].  :func:`pm_one_least_squares` builds our
   +-1-row family (Sec. 4.3 [D]).
 * :class:`ColumnSampledAffineOperator`: ``F(z) = M z + c`` split by coordinate blocks
   ``F_i(z) = n M[:, B_i] z[B_i] + c``; covers the bilinear matrix game ``min_{x in simplex} max_{y in simplex}
@@ -33,7 +33,7 @@ Problem classes (components as in the official scripts, spec Sec. 4.1 [V]):
 
 Provenance: operator splits and residuals [V] (official scripts); constants ``L`` [D].
 Deviations: PAGE minibatches are i.i.d. with replacement (theory) rather than without replacement (the
-scripts); the simplex projection returns its result (the stored script's helper does not; spec pitfall 9).
+scripts); the simplex projection returns its result (the stored script's helper does not).
 """
 from __future__ import annotations
 
@@ -138,7 +138,7 @@ class FiniteSumOperator(ABC):
         return self._full(u)
 
     def residual(self, u: np.ndarray) -> float:
-        """The computable optimality measure (spec Sec. 1.3): ``||F(u)||`` when unconstrained, else the
+        """The computable optimality measure: ``||F(u)||`` when unconstrained, else the
         natural residual with unit step ``||u - P(u - F(u))||``.  Monitoring: never charged."""
         Fu = self.monitor(u)
         if not self.constrained:
@@ -175,7 +175,7 @@ class LeastSquaresOperator(FiniteSumOperator):
     """``F(x) = (1/n) A^T (A x - b)``, components ``F_i(x) = a_i (a_i^T x - b_i)`` (rows ``a_i`` of ``A``).
 
     Convex smooth finite sum, so ``F`` is (1/L_F)-cocoercive and the components are cocoercive in
-    expectation with ``L = max_i ||a_i||^2 / (n q_i)`` [D, spec Sec. 1.4]."""
+    expectation with ``L = max_i ||a_i||^2 / (n q_i)`` [D]."""
 
     constrained = False
 
@@ -218,7 +218,7 @@ class LeastSquaresOperator(FiniteSumOperator):
 
 
 def pm_one_least_squares(n: int, d: int = 10, seed: int = 0, decay: float = 3.0) -> LeastSquaresOperator:
-    """Spec Sec. 4.3 [D]: rows ``a_i = s * z_i``, ``z_i`` uniform in ``{+-1}^d``, ``s = logspace(0, -decay, d)``,
+    """ [D]: rows ``a_i = s * z_i``, ``z_i`` uniform in ``{+-1}^d``, ``s = logspace(0, -decay, d)``,
     exact right-hand side ``b = A x_true`` with ``x_true ~ N(0, I)``.  ``L_F ~ 1``, ``L`` (uniform) ``= ||s||^2``:
     the regime ``sqrt(n) L_F / L`` large where variance reduction pays."""
     if n < 1 or d < 1:
@@ -286,7 +286,7 @@ class ColumnSampledAffineOperator(FiniteSumOperator):
 
 def matrix_game(A: np.ndarray, q: np.ndarray | None = None) -> ColumnSampledAffineOperator:
     """``min_{x in simplex_n} max_{y in simplex_n} y^T A x``: ``F(x, y) = (A^T y, -A x)``, square ``A``
-    (spec Sec. 1.5; row/column sampling ``F_i = n (A_{i,:}^T y_i, -A_{:,i} x_i)``, Sec. 1.4)."""
+    (row/column sampling ``F_i = n (A_{i,:}^T y_i, -A_{:,i} x_i)``, Sec. 1.4)."""
     A = np.asarray(A, dtype=np.float64)
     if A.ndim != 2 or A.shape[0] != A.shape[1]:
         raise ModelError(f"the finite-sum matrix game needs a square payoff matrix; got shape {A.shape}")
@@ -300,7 +300,7 @@ def matrix_game(A: np.ndarray, q: np.ndarray | None = None) -> ColumnSampledAffi
 
 
 def policeman_burglar_matrix(n: int, seed: int = 1) -> np.ndarray:
-    """Nemirovski's policeman-and-burglar payoff as in (a)'s script (spec Sec. 4.1 [V]):
+    """Nemirovski's policeman-and-burglar payoff as in (a)'s script ([V]):
     ``A_ij = w_j (1 - exp(-0.8 |i - j|))``, ``w_j = |N(0,1)|`` from legacy ``RandomState(seed)``."""
     w = np.abs(np.random.RandomState(seed).randn(n))
     i = np.arange(n)
@@ -320,7 +320,7 @@ def duality_gap(A: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
 def quadratic_minmax(H: np.ndarray, h: np.ndarray, A: np.ndarray, b: np.ndarray,
                      q: np.ndarray | None = None) -> ColumnSampledAffineOperator:
     """Lagrangian of ``min 1/2 x^T H x - h^T x s.t. A x = b`` (H PSD, A square):
-    ``F(x, y) = (H x - h - A^T y, A x - b)``, monotone, not cocoercive (spec Sec. 1.5 [V])."""
+    ``F(x, y) = (H x - h - A^T y, A x - b)``, monotone, not cocoercive ([V])."""
     H, A = np.asarray(H, dtype=np.float64), np.asarray(A, dtype=np.float64)
     n = H.shape[0]
     if H.shape != (n, n) or A.shape != (n, n) or np.shape(h) != (n,) or np.shape(b) != (n,):
@@ -334,7 +334,7 @@ def quadratic_minmax(H: np.ndarray, h: np.ndarray, A: np.ndarray, b: np.ndarray,
 
 
 def worst_case_qp(n: int) -> ColumnSampledAffineOperator:
-    """The QP of (a)'s script (spec Sec. 4.1 [V]): ``A[i, n-1-i] = 1``, ``A[i, n-2-i] = -1`` (``i < n-1``),
+    """The QP of (a)'s script ([V]): ``A[i, n-1-i] = 1``, ``A[i, n-2-i] = -1`` (``i < n-1``),
     ``A /= 4``; ``H = 2 A^T A``; ``b = 1/4``; ``h = e_n / 4``.  Start the methods at ``1/n``."""
     A = np.zeros((n, n))
     for i in range(n):

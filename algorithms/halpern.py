@@ -2,20 +2,19 @@
 
 See Halpern, "Fixed points of nonexpanding maps", Bull. AMS 73 (1967) (`halpern1967`), with the
 exactly optimal anchor schedule and constant of Lieder, "On the convergence rate of the Halpern
-iteration", Optimization Letters 15 (2021) (`lieder2021`); restated as Sec. 2.1 / Thm. 3.1 of the
-mdplab spec ``../shared/papers/halpern.md`` (verified there), which is also the deterministic outer
-loop of Cai, Alacaoglu & Diakonikolas, ICLR 2024, arXiv:2310.02987v2 (`cai2024`).
+iteration", Optimization Letters 15 (2021) (`lieder2021`); statement and
+provenance in ``docs/theory/lieder2021.md`` (verified). It is also the deterministic outer loop of Cai, Alacaoglu & Diakonikolas, ICLR 2024, arXiv:2310.02987v2 (`cai2024`).
 
 Implements
     * ``halpern_iteration``: ``x_{k+1} = beta_k x_0 + (1 - beta_k) T x_k`` with ``beta_k = 1/(k+2)``
-      (Eq. (H), spec Sec. 2.1) for any nonexpansive ``T`` on R^d, tracking the fixed-point residual
+      (Eq. (H)) for any nonexpansive ``T`` on R^d, tracking the fixed-point residual
       ``||x_k - T x_k||`` (computable, no ``x*`` needed) and stopping on it (the exit criterion).
     * ``halpern_cocoercive``: the same iteration for ``T = I - (2/L) F`` with ``F`` (1/L)-cocoercive,
       i.e. ``u_{k+1} = u_0/(k+2) + (k+1)/(k+2) (u_k - (2/L) F(u_k))``; residual ``||F(u_k)||``.
     * ``halpern_residual_bound``: Lieder's bound ``||x_k - T x_k|| <= 2 ||x_0 - x*|| / (k+1)``
       (tight on the 90-degree rotation, Park & Ryu 2022).
 
-Provenance: iteration and constant from the spec's [V] items; nothing reconstructed here.
+Provenance: iteration and constant from our [V] items; nothing reconstructed here.
 Deviations: none; the anchor schedule is a parameter (``anchor(k)`` returns ``beta_k``) so the
 average-reward schedule ``2/(k+2)`` of Lee & Ryu (2025) and others can reuse the loop.
 """
@@ -50,7 +49,7 @@ def halpern_anchor(k: int) -> float:
 
 
 def halpern_residual_bound(k: int, distance: float) -> float:
-    """``2 ||x_0 - x*|| / (k+1)``: Lieder (2021), Thm. 2.1 (spec Sec. 3.1, [V])."""
+    """``2 ||x_0 - x*|| / (k+1)``: Lieder (2021), Thm. 2.1 ([V])."""
     return 2.0 * distance / (k + 1)
 
 
@@ -96,7 +95,7 @@ def halpern_iteration(T: Operator, x0: np.ndarray, *, tol: float = 1e-8, max_ite
 
 def halpern_cocoercive(F: Operator, u0: np.ndarray, L: float, *, tol: float = 1e-8,
                        max_iter: int = 10_000) -> HalpernResult:
-    """Halpern on ``T = I - (2/L) F`` for a (1/L)-cocoercive ``F`` (spec Sec. 2.1, cocoercive form).
+    """Halpern on ``T = I - (2/L) F`` for a (1/L)-cocoercive ``F`` (cocoercive form).
 
     The residual reported (and stopped on) is ``||F(u_k)|| = (L/2) ||u_k - T u_k||``, so the theorem
     reads ``||F(u_k)|| <= L ||u_0 - u*|| / (k+1)``.

@@ -2,17 +2,17 @@
 
 Yanwei Jia and Xun Yu Zhou (2022), "Policy Evaluation and Temporal-Difference Learning in Continuous
 Time and Space: A Martingale Approach", Journal of Machine Learning Research 23(154):1-55,
-arXiv:2108.06655 (v2, 1 Feb 2022); bibkey ``jia2022``.  Implemented from the project's spec
-``../shared/papers/martingale_and_srrw.md`` Part A (the paper body could not be retrieved: the
-spec's tags [V] verified / [R] reconstructed / [D] derived are repeated below).
+arXiv:2108.06655 (v2, 1 Feb 2022); bibkey ``jia2022``.  Statements, provenance and
+derivations: ``docs/theory/jia2022.md`` (the paper body could not be retrieved; the tags [V] verified /
+[R] reconstructed / [D] derived are repeated below).
 
-Setting (spec A1).  Under the evaluated policy the state follows ``dX = b dt + sigma dW``; the value
+Setting.  Under the evaluated policy the state follows ``dX = b dt + sigma dW``; the value
 is ``J(t, x) = E[int_t^T e^{-beta (s-t)} r(s, X_s) ds + e^{-beta (T-t)} h(X_T) | X_t = x]``.  For a
 parametric family ``J^theta`` the process ``M^theta_t = e^{-beta t} J^theta(t, X_t) + int_0^t e^{-beta s} r ds``
 is a martingale iff ``J^theta = J`` [V].  Data are trajectories ``(t_k, X_k, r_k)`` on a grid of mesh
 ``dt`` (:class:`mdplab.sde.Trajectories`).
 
-Discrete conventions (spec A2, [D]; these are the API's names):
+Discrete conventions ([D]; these are the API's names):
 
 * one-step discount ``gamma_dt = e^{-beta dt}``;
 * TD increment, ``form="exponential"`` (default): ``delta_k = r_k dt + gamma_dt J_{k+1} - J_k``;
@@ -25,31 +25,31 @@ Discrete conventions (spec A2, [D]; these are the API's names):
 
 What is implemented, with provenance:
 
-* martingale loss (ML, "continuous-time gradient Monte Carlo", spec A2.1 [V for the idea, R for the
+* martingale loss (ML, "continuous-time gradient Monte Carlo" [V for the idea, R for the
   1/2 and the weight]): :func:`martingale_loss`, :func:`martingale_loss_gradient`, the offline
   episode-by-episode :func:`martingale_loss_sgd`, and for linear families the exact minimiser
   :func:`martingale_loss_fit` (weighted least squares of ``G_k`` on the features, A2.1 step 4);
   ``weighting="relative"`` (weight 1) or ``"absolute"`` (weight ``e^{-2 beta t_k}``);
-* mean-square TD error (MSTDE, spec A2.2 [V]), the baseline the paper argues against:
+* mean-square TD error (MSTDE [V]), the baseline the paper argues against:
   :func:`mean_square_td_error`, :func:`mean_square_td_error_fit`;
-* martingale orthogonality conditions (MOC, spec A2.3 [V]) ``sum_k xi_k delta_k(theta) = 0`` with
+* martingale orthogonality conditions (MOC [V]) ``sum_k xi_k delta_k(theta) = 0`` with
   adapted test functions ``xi``: :func:`moc_residual`; TD(0) :func:`td0_online`; TD(lambda)
   :func:`td_lambda_online` and :func:`td_lambda_offline_pass` with ``lambda_dt = e^{-eta dt}`` and trace
   ``e_k = gamma_dt lambda_dt e_{k-1} + g_k dt`` ([R]: the paper's trace kernel is ``lambda^{t-s}``;
   ``lambda = e^{-eta}`` per unit time); LSTD :func:`lstd` (``theta = -A^{-1} b``, with a
-  :class:`NearSingularWarning` when ``A`` is nearly singular, spec A5.4 [D]); GTD/GTD2 :func:`gtd_online`
-  ([R]: update forms reconstructed by the spec author).
+  :class:`NearSingularWarning` when ``A`` is nearly singular [D]); GTD/GTD2 :func:`gtd_online`
+  ([R]: update forms reconstructed by us).
 
-Step sizes (spec A6): learning rates are functions ``a(t)`` of continuous time evaluated at ``t_k``
+Step sizes: learning rates are functions ``a(t)`` of continuous time evaluated at ``t_k``
 (``a_k = a(t_k)``), not of the step count, so a schedule means the same thing at every mesh; TD
 updates are never divided by ``dt`` inside a square.  :func:`power_schedule` gives
-``a(t) = a0 (1 + t / t0)^{-p}`` (spec A5.5 uses ``a0 = 0.1, p = 0.6``).
+``a(t) = a0 (1 + t / t0)^{-p}`` (our reproductions use ``a0 = 0.1, p = 0.6``).
 
 Deviations: the paper's numerical section was not available, so no step size, family or example is
 the paper's; the GTD update forms, the TD(lambda) trace parametrisation by ``eta`` and the 1/2 and
-weights in ML are the spec's reconstructions [R]; the paper's equation numbers are unknown, so the
-comments at implementing lines cite the spec's sections (``spec A2.3(b)``) instead of ``Eq. (k)``; online
-methods run one independent learner per episode/chain (``theta`` of shape ``(E, p)``, the spec's
+weights in ML are our reconstructions [R]; the paper's equation numbers are unknown, so the
+comments at implementing lines cite ``docs/theory/jia2022.md`` instead of ``Eq. (k)``; online
+methods run one independent learner per episode/chain (``theta`` of shape ``(E, p)``, our
 reproductions average them) or one shared learner (``shared=True``); LSTD, GTD, MSTDE and the exact ML fit
 are for linear families only.
 """
@@ -77,7 +77,7 @@ FORMS = ("exponential", "euler")
 
 class NearSingularWarning(RuntimeWarning):
     """The LSTD / MOC linear system is nearly singular: the family probably has a null space of the
-    estimating equation (e.g. no terminal anchoring ``J^theta(T, .) = h``, spec A5.4)."""
+    estimating equation (e.g. no terminal anchoring ``J^theta(T, .) = h``)."""
 
 
 class ValueFamily(Protocol):
@@ -182,12 +182,12 @@ def _check_theta(theta, p: int, E: int | None = None) -> np.ndarray:
 
 
 def one_step_discount(beta: float, dt: float) -> float:
-    """``gamma_dt = e^{-beta dt}`` (spec A2)."""
+    """``gamma_dt = e^{-beta dt}``."""
     return float(np.exp(-_check_beta(beta) * dt))
 
 
 def power_schedule(a0: float, power: float = 0.6, t0: float = 1.0) -> Callable[[float], float]:
-    """Learning rate per unit of continuous time ``a(t) = a0 (1 + t / t0)^{-power}`` (spec A5.5, A6)."""
+    """Learning rate per unit of continuous time ``a(t) = a0 (1 + t / t0)^{-power}``."""
     if not (a0 > 0 and power >= 0 and t0 > 0):
         raise ModelError(f"power_schedule needs a0 > 0, power >= 0, t0 > 0; got {a0}, {power}, {t0}")
     return lambda t: a0 * (1.0 + t / t0) ** (-power)
@@ -236,7 +236,7 @@ def _ml_weights(traj: Trajectories, beta: float, weighting: str) -> np.ndarray:
 
 def martingale_loss(family: ValueFamily, theta, traj: Trajectories, beta: float,
                     weighting: str = "relative") -> float:
-    """``ML(theta) = 1/2 E sum_{k<K} w_k (G_k - J^theta(t_k, X_k))^2 dt`` (spec A2.1)."""
+    """``ML(theta) = 1/2 E sum_{k<K} w_k (G_k - J^theta(t_k, X_k))^2 dt``."""
     traj, beta = _check_traj(traj), _check_beta(beta)
     theta = _check_theta(theta, family.n_params)
     res = returns_to_go(traj, beta)[:, :-1] - family.value(theta, traj.t, traj.X)[:, :-1]
@@ -246,7 +246,7 @@ def martingale_loss(family: ValueFamily, theta, traj: Trajectories, beta: float,
 
 def martingale_loss_gradient(family: ValueFamily, theta, traj: Trajectories, beta: float,
                              weighting: str = "relative") -> np.ndarray:
-    """``grad ML(theta) = -E sum_{k<K} w_k (G_k - J^theta_k) g_k dt`` (spec A2.1 step 3)."""
+    """``grad ML(theta) = -E sum_{k<K} w_k (G_k - J^theta_k) g_k dt``."""
     traj, beta = _check_traj(traj), _check_beta(beta)
     theta = _check_theta(theta, family.n_params)
     res = returns_to_go(traj, beta)[:, :-1] - family.value(theta, traj.t, traj.X)[:, :-1]
@@ -257,7 +257,7 @@ def martingale_loss_gradient(family: ValueFamily, theta, traj: Trajectories, bet
 
 def martingale_loss_step(family: ValueFamily, theta, traj: Trajectories, beta: float, learning_rate: float,
                          weighting: str = "relative") -> np.ndarray:
-    """One batch gradient step ``theta - a grad ML(theta)`` (spec A2.1 step 3, all episodes at once)."""
+    """One batch gradient step ``theta - a grad ML(theta)`` (all episodes at once)."""
     return _check_theta(theta, family.n_params) - learning_rate * martingale_loss_gradient(
         family, theta, traj, beta, weighting)
 
@@ -265,8 +265,7 @@ def martingale_loss_step(family: ValueFamily, theta, traj: Trajectories, beta: f
 def martingale_loss_sgd(family: ValueFamily, theta0, traj: Trajectories, beta: float,
                         learning_rate: Callable[[int], float], epochs: int = 1,
                         weighting: str = "relative") -> np.ndarray:
-    """Offline ML: for each episode ``e`` in turn, ``theta += a_e sum_k w_k (G_k - J^theta_k) g_k dt``
-    (spec A2.1 steps 1-3); ``learning_rate(e)`` takes the running episode count."""
+    """Offline ML: for each episode ``e`` in turn, ``theta += a_e sum_k w_k (G_k - J^theta_k) g_k dt``; ``learning_rate(e)`` takes the running episode count."""
     traj, beta = _check_traj(traj), _check_beta(beta)
     theta = _check_theta(theta0, family.n_params)
     G = returns_to_go(traj, beta)
@@ -297,7 +296,7 @@ def _weighted_lstsq(rows: np.ndarray, target: np.ndarray, row_weights: np.ndarra
 def martingale_loss_fit(family: LinearValueFamily, traj: Trajectories, beta: float,
                         weighting: str = "relative") -> np.ndarray:
     """Exact ML minimiser for a linear family: weighted least squares of ``G_k - psi_k`` on ``phi_k`` over
-    all (episode, k < K) pairs with weights ``omega_e w_k dt`` (spec A2.1 step 4)."""
+    all (episode, k < K) pairs with weights ``omega_e w_k dt``."""
     family, traj, beta = _require_linear(family), _check_traj(traj), _check_beta(beta)
     Phi = family.phi(traj.t, traj.X)[:, :-1]
     target = (returns_to_go(traj, beta) - family.psi(traj.t, traj.X))[:, :-1]
@@ -310,8 +309,8 @@ def _mstde_residuals(J: np.ndarray, traj: Trajectories, beta: float) -> np.ndarr
 
 
 def mean_square_td_error(family: ValueFamily, theta, traj: Trajectories, beta: float) -> float:
-    """``MSTDE_dt(theta) = 1/2 E sum_k [(J_{k+1} - J_k) / dt + r_k - beta J_k]^2 dt`` (spec A2.2): the
-    residual-minimisation baseline whose minimiser tends to a flat function (spec A3.3)."""
+    """``MSTDE_dt(theta) = 1/2 E sum_k [(J_{k+1} - J_k) / dt + r_k - beta J_k]^2 dt``: the
+    residual-minimisation baseline whose minimiser tends to a flat function."""
     traj, beta = _check_traj(traj), _check_beta(beta)
     theta = _check_theta(theta, family.n_params)
     res = _mstde_residuals(family.value(theta, traj.t, traj.X), traj, beta)
@@ -347,8 +346,8 @@ def _test_values(test_functions, family, theta, traj: Trajectories) -> np.ndarra
 
 def moc_residual(family: ValueFamily, theta, traj: Trajectories, beta: float, test_functions=None,
                  form: str = "exponential") -> np.ndarray:
-    """``G_hat(theta) = E sum_{k<K} xi_k delta_k(theta)`` (spec A2.3): zero at the value function (up to
-    O(dt)) for every adapted test function (spec A3.1)."""
+    """``G_hat(theta) = E sum_{k<K} xi_k delta_k(theta)``: zero at the value function (up to
+    O(dt)) for every adapted test function."""
     traj, beta = _check_traj(traj), _check_beta(beta)
     theta = _check_theta(theta, family.n_params)
     delta = td_increments(family.value(theta, traj.t, traj.X), traj, beta, form)
@@ -359,8 +358,8 @@ def moc_residual(family: ValueFamily, theta, traj: Trajectories, beta: float, te
 def td_lambda_offline_pass(family: ValueFamily, theta, traj: Trajectories, beta: float, eta: float,
                            learning_rate: float, form: str = "exponential") -> np.ndarray:
     """One offline TD(lambda) pass at fixed theta: ``theta + a E sum_k e_k delta_k(theta)`` with
-    ``e_k = gamma_dt lambda_dt e_{k-1} + g_k dt``, ``lambda_dt = e^{-eta dt}`` (spec A2.3(b)).
-    With ``eta = 0`` this equals one relative-weight ML step exactly (spec A3.5)."""
+    ``e_k = gamma_dt lambda_dt e_{k-1} + g_k dt``, ``lambda_dt = e^{-eta dt}``.
+    With ``eta = 0`` this equals one relative-weight ML step exactly."""
     traj, beta = _check_traj(traj), _check_beta(beta)
     theta = _check_theta(theta, family.n_params)
     if not eta >= 0:
@@ -371,7 +370,7 @@ def td_lambda_offline_pass(family: ValueFamily, theta, traj: Trajectories, beta:
     e = np.zeros((traj.n_episodes, family.n_params))
     acc = np.zeros_like(e)
     for k in range(traj.n_steps):
-        e = decay * e + g[:, k] * traj.dt  # trace, spec A2.3(b)
+        e = decay * e + g[:, k] * traj.dt  # trace, docs/theory/jia2022.md
         acc += e * delta[:, k, None]
     return theta + learning_rate * traj.episode_weights() @ acc
 
@@ -420,9 +419,9 @@ def _online_td(family: ValueFamily, traj: Trajectories, beta: float, learning_ra
             J = family.value(theta, traj.t[k:k + 2], traj.X[:, k:k + 2])
             g = family.gradient(theta, traj.t[k:k + 2], traj.X[:, k:k + 2])[:, 0]
         Jn = traj.terminal if (k == K - 1 and traj.terminal is not None) else J[:, 1]
-        delta = traj.r[:, k] * dt + nxt * Jn - cur * J[:, 0]  # TD increment, spec A2
-        e = decay * e + scale * g  # trace (TD(0): e_k = g_k), spec A2.3(a)/(b)
-        _update(theta, learning_rate(clock0 + k * dt), e * delta[:, None], w, shared)  # spec A2.3(a)/(b)
+        delta = traj.r[:, k] * dt + nxt * Jn - cur * J[:, 0]  # TD increment, docs/theory/jia2022.md
+        e = decay * e + scale * g  # trace (TD(0): e_k = g_k), docs/theory/jia2022.md
+        _update(theta, learning_rate(clock0 + k * dt), e * delta[:, None], w, shared)  # docs/theory/jia2022.md
     if traj.terminal is not None:  # episodes ended: the next call starts fresh traces
         e = np.zeros_like(e)
     return OnlineState(theta, e, clock0 + K * dt)
@@ -431,9 +430,9 @@ def _online_td(family: ValueFamily, traj: Trajectories, beta: float, learning_ra
 def td0_online(family: ValueFamily, traj: Trajectories, beta: float, learning_rate: Callable[[float], float],
                theta0=None, state: OnlineState | None = None, form: str = "exponential",
                shared: bool = False) -> OnlineState:
-    """Online TD(0): ``theta += a(clock) g_k delta_k(theta)`` after each transition (spec A2.3(a)).
+    """Online TD(0): ``theta += a(clock) g_k delta_k(theta)`` after each transition.
 
-    ``shared=False``: one learner per episode/chain (``theta (E, p)``; the spec's vectorised chains);
+    ``shared=False``: one learner per episode/chain (``theta (E, p)``; our vectorised chains);
     ``shared=True``: one learner fed the E episodes in parallel (episode-weighted mean update).  The clock
     starts at 0 and advances by ``dt`` per step; pass the returned ``state`` to continue on the next chunk
     (or, for finite-horizon episodes, on the next batch of episodes).  Any differentiable family works (a
@@ -447,7 +446,7 @@ def td_lambda_online(family: ValueFamily, traj: Trajectories, beta: float, eta: 
                      learning_rate: Callable[[float], float], theta0=None, state: OnlineState | None = None,
                      form: str = "exponential", shared: bool = False) -> OnlineState:
     """Online TD(lambda) with ``e_k = gamma_dt e^{-eta dt} e_{k-1} + g_k dt`` and ``theta += a(clock) e_k delta_k``
-    (spec A2.3(b) [R for the eta parametrisation]); ``shared`` and ``state`` as in :func:`td0_online`."""
+    ([R for the eta parametrisation]); ``shared`` and ``state`` as in :func:`td0_online`."""
     traj, beta = _check_traj(traj), _check_beta(beta)
     if not eta >= 0:
         raise ModelError(f"trace decay rate eta must be >= 0, got {eta}")
@@ -459,7 +458,7 @@ def td_lambda_online(family: ValueFamily, traj: Trajectories, beta: float, eta: 
 def lstd(family: LinearValueFamily, traj: Trajectories, beta: float, test_functions=None,
          form: str = "exponential", cond_warning: float = 1e3) -> np.ndarray:
     """LSTD: solve the MOC ``A theta + b = 0`` with ``A = E sum_k xi_k (gamma_dt phi_{k+1} - phi_k)^T`` and
-    ``b = E sum_k xi_k (r_k dt + gamma_dt psi_{k+1} - psi_k)`` (spec A2.3(c); ``form="euler"`` uses
+    ``b = E sum_k xi_k (r_k dt + gamma_dt psi_{k+1} - psi_k)`` (``form="euler"`` uses
     ``phi_{k+1} - (1 + beta dt) phi_k``).  ``xi`` defaults to ``phi`` (continuous-time LSTD); with more test
     functions than parameters the least-squares solution of the stacked equations is returned.
     Warns :class:`NearSingularWarning` when ``cond(A) > cond_warning``."""
@@ -492,7 +491,7 @@ def lstd(family: LinearValueFamily, traj: Trajectories, beta: float, test_functi
 def gtd_online(family: LinearValueFamily, traj: Trajectories, beta: float, learning_rate: Callable[[float], float],
                aux_learning_rate: Callable[[float], float], test_functions=None, variant: str = "gtd2",
                theta0=None, state: OnlineState | None = None, shared: bool = False) -> OnlineState:
-    """Two-time-scale GTD for the GMM form ``1/2 G_hat^T W G_hat`` (spec A2.3(d) [R]):
+    """Two-time-scale GTD for the GMM form ``1/2 G_hat^T W G_hat`` ([R]):
     ``w += b(clock) (xi_k delta_k - xi_k xi_k^T w dt)`` (``variant="gtd2"``, ``W = (E int xi xi^T dt)^{-1}``) or
     ``w += b(clock) (xi_k delta_k - w dt)`` (``"gtd"``, ``W = I``), and simultaneously (with ``w`` before this
     transition's update, as in GTD2 of Sutton et al. 2009) ``theta -= a(clock) (gamma_dt phi_{k+1} - phi_k) (xi_k^T w)``;
@@ -514,15 +513,15 @@ def gtd_online(family: LinearValueFamily, traj: Trajectories, beta: float, learn
             Jn = traj.terminal
         else:
             Jn = (phin @ theta if shared else (phin * theta).sum(axis=1)) + psi[:, k + 1]
-        delta = traj.r[:, k] * dt + gamma * Jn - J  # TD increment, spec A2
+        delta = traj.r[:, k] * dt + gamma * Jn - J  # TD increment, docs/theory/jia2022.md
         clock = clock0 + k * dt
         b = aux_learning_rate(clock)
         # theta's step uses w_k, formed before transition k: the updated w would carry delta_k, whose Brownian
-        # part is correlated with (gamma phi_{k+1} - phi_k) and biases the root by O(1) (cf. spec A6, adaptedness).
+        # part is correlated with (gamma phi_{k+1} - phi_k) and biases the root by O(1) (cf. docs/theory/jia2022.md, adaptedness).
         xw = (xi[:, k] * w).sum(axis=1)
         _update(theta, -learning_rate(clock), (gamma * phin - Phi[:, k]) * xw[:, None], ew, shared)
         if variant == "gtd2":
-            w = w + b * xi[:, k] * (delta - xw * dt)[:, None]  # spec A2.3(d), W = (E int xi xi^T)^-1
+            w = w + b * xi[:, k] * (delta - xw * dt)[:, None]  # docs/theory/jia2022.md, W = (E int xi xi^T)^-1
         else:
-            w = w + b * (xi[:, k] * delta[:, None] - w * dt)  # spec A2.3(d), W = I
+            w = w + b * (xi[:, k] * delta[:, None] - w * dt)  # docs/theory/jia2022.md, W = I
     return OnlineState(theta, w, clock0 + K * dt)

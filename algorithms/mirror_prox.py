@@ -2,7 +2,7 @@
 
 See Nemirovski, "Prox-Method with Rate of Convergence O(1/t) for Variational Inequalities with Lipschitz
 Continuous Monotone Operators and Smooth Convex-Concave Saddle Point Problems", SIAM J. Optim. 15(1),
-2004 (`nemirovski2004`).  Baseline of the mdplab spec ``../shared/papers/halpern.md`` Secs. 2.5, 3.5.
+2004 (`nemirovski2004`).  Rate and its derivation: ``docs/theory/nemirovski2004.md``.
 
 Implements the two-step scheme with the KL prox-map on each simplex block (Eq. (MP)):
 
@@ -10,11 +10,11 @@ Implements the two-step scheme with the KL prox-map on each simplex block (Eq. (
     prox_x(g) proportional to x * exp(-g)  (per simplex block),
 
 for ``min_{x in simplex_n} max_{y in simplex_m} y^T A x``, ``F(x, y) = (A^T y, -A x)``.  Guarantee
-[D, spec Sec. 3.5]: with ``eta = 1/max_ij |A_ij|`` and uniform start, the averaged midpoints satisfy
+[D]: with ``eta = 1/max_ij |A_ij|`` and uniform start, the averaged midpoints satisfy
 ``duality gap <= max_ij |A_ij| (ln n + ln m) / T``.  Euclidean Mirror-Prox is
 :func:`algorithms.extragradient.extragradient`.
 
-Provenance: scheme and rate are textbook (Nemirovski 2004, Thm. 3.2 specialised) [D in the spec].
+Provenance: scheme and rate are textbook (Nemirovski 2004, Thm. 3.2 specialised) [D].
 Deviations: none.  Counting follows the finite-sum oracle model (``2n`` calls per iteration on a
 :func:`algorithms.finite_sum.matrix_game` operator); non-square games are handled by passing the payoff.
 """

@@ -1,8 +1,8 @@
 """Revealing constants of POMDP emission(-action) matrices: single-step and m-step, l1 (LP) and l2 (SVD).
 
 Source: F. Chen, H. Wang, C. Xiong, S. Mei, Y. Bai, *Lower Bounds for Learning in Revealing POMDPs*, ICML 2023,
-arXiv:2302.01333 (version not recorded in our spec) (`chen2023revealing`), definitions as restated in
-../shared/papers/loop_and_pomdp.md §B1.2-B1.4 and §B6.
+arXiv:2302.01333 (version not recorded) (`chen2023revealing`).  The section marks below (§B1.x, §B6) refer to our
+working notes on this paper, which are not yet in ``docs/theory/``.
 
 Implements
     * ``emission_action_matrix(T, E, m)``: M_{h,m}[(o_{h:h+m-1}, a_{h:h+m-2}), s] (§B1.2, [V] display from the
@@ -15,7 +15,7 @@ Implements
       the pseudo-inverse is not the optimal left inverse); kept for comparison, never as the constant.
     * ``revealing_constants(Ts, Es, m)``: alpha(h) for h = 1..H-m+1 and their minimum (§B1.4 last bullet).
 
-Provenance: the definitions are from the spec ([V] l2; [M] l1); the LP formulation is the spec's [R]/[D].
+Provenance: the definitions are the paper's as we read them ([V] l2; [M] l1); the LP formulation is our [R]/[D].
 Deviations: emissions are current-state emissions ``E_h[o, s] = P(o_h = o | s_h = s)`` as in the paper's
 episodic model (not Cassandra's action-dependent O[a, s', o]); stacking normalisation (alpha can exceed 1,
 up to A^{m-1}) follows §B1.2, with ``normalise="average"`` dividing the blocks by A^{m-1} (§B6).
@@ -44,7 +44,7 @@ def alpha_l2(M: np.ndarray) -> float:
     M = np.asarray(M, dtype=float)
     if M.shape[0] < M.shape[1] or _rank_deficient(M):
         return 0.0
-    return float(np.linalg.svd(M, compute_uv=False)[M.shape[1] - 1])          # spec §B1.3, l2 form
+    return float(np.linalg.svd(M, compute_uv=False)[M.shape[1] - 1])          # , l2 form
 
 
 def alpha_pinv(M: np.ndarray) -> float:
@@ -56,7 +56,7 @@ def alpha_pinv(M: np.ndarray) -> float:
 
 
 def alpha_l1(M: np.ndarray) -> float:
-    """alpha_1(M) = 1 / min{ t : X M = I_S, sum_i |X[i, j]| <= t for every column j } (spec §B1.4).
+    """alpha_1(M) = 1 / min{ t : X M = I_S, sum_i |X[i, j]| <= t for every column j }.
 
     LP in (X+, X-, t) with X = X+ - X-, both >= 0; solved by ``linprog(method="highs")``."""
     M = np.asarray(M, dtype=float)
@@ -80,7 +80,7 @@ def alpha_l1(M: np.ndarray) -> float:
         A_ub[j, nx + j::n] = 1.0
         A_ub[j, -1] = -1.0
     res = linprog(c, A_ub=A_ub, b_ub=np.zeros(n), A_eq=A_eq, b_eq=b_eq, bounds=[(0, None)] * (2 * nx + 1),
-                  method="highs")                                                   # spec §B1.4 LP
+                  method="highs")                                                   #  LP
     if res.status != 0:
         raise ConvergenceError(f"HiGHS failed on the l1 left-inverse LP: {res.message}")
     return float(1.0 / res.fun)                                                 # alpha = 1 / t*

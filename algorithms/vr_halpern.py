@@ -2,27 +2,26 @@
 
 See Cai, Alacaoglu & Diakonikolas, "Variance Reduced Halpern Iteration for Finite-Sum Monotone
 Inclusions", ICLR 2024, arXiv:2310.02987v2 (`cai2024`).  The paper's body (theorem constants) was not
-readable; the schedules below follow the official experiment scripts as restated in the mdplab spec
-``../shared/papers/halpern.md`` Secs. 2.2-2.4 ([V] from code, [R] for the theory constants).
+readable; the schedules below follow the official experiment scripts ``docs/theory/cai2024.md`` ([V] from code, [R] for the theory constants).
 
 Implements
     * :func:`deterministic_halpern`: plain Halpern on ``T = J(I - eta F)`` with full passes (the
-      deterministic baseline; spec Sec. 2.1), ``O(n L_F D / eps)`` calls.
+      deterministic baseline), ``O(n L_F D / eps)`` calls.
     * :func:`vr_halpern` (Algorithm 1, (average-)cocoercive ``F``): anchor ``lambda_i = 2/(i+4)``, PAGE
       estimator with batch ``b = floor(sqrt n)``, full pass at ``i in {0, 1}`` and with probability
       ``p_i = 4/(min(i-1, sqrt n) + 5)`` afterwards, update
-      ``u_{i+1} = J(lambda_i u_0 + (1 - lambda_i) u_i - eta F~(u_i))``  (spec Sec. 2.3, Eq. (A1)).
+      ``u_{i+1} = J(lambda_i u_0 + (1 - lambda_i) u_i - eta F~(u_i))``  ((A1)).
     * :func:`inexact_halpern_vrforb` (Algorithms 2 + 3, monotone Lipschitz ``F``): outer
       ``u_{k+1} = lambda_{k+1} u_0 + (1 - lambda_{k+1}) v~_k``, ``lambda_{k+1} = 1/(k+2)``, with
       ``v~_k ~= J_{eta(F+G)}(u_k)`` from ``M_k = floor(c_M n ln(k+2))`` VR-FoRB steps on the 1-strongly
-      monotone subproblem ``Phi(v) = eta F(v) + v - u_k`` (spec Sec. 2.4, Eq. (A2), (FoRB)).
+      monotone subproblem ``Phi(v) = eta F(v) + v - u_k`` ((A2), (FoRB)).
 
 Defaults and what is reconstructed [R]: ``eta = 1/(2L)`` for Algorithm 1 (keeps the effective step
 ``eta/(1 - lambda_i) <= 1/L``); ``eta = sqrt(n)/L`` for Algorithm 2 [V code]; inner step
 ``tau = c_tau sqrt(p(1-p)) / (eta L + 1)`` with ``c_tau`` a parameter (code: 5, tuned on the game);
 ``c_M = 0.05`` [V code].  None of these constants is used as a test threshold.
 
-Deviations (the spec Sec. 6 bugs of the released scripts are NOT reproduced):
+Deviations (the bugs of the released scripts are NOT reproduced):
     * VR-FoRB's snapshot is reset to the new iterate ``v_{t+1}`` when the coin fires (the script resets
       it to the prox centre ``u_k``);
     * the PAGE reference point ``u_{i-1}`` is refreshed after every iteration, full pass or not (the
@@ -44,12 +43,12 @@ BIBKEYS = ("cai2024", "alacaoglu2022")
 
 
 def alg1_anchor(i: int) -> float:
-    """``lambda_i = 2/(i+4)`` (Algorithm 1, spec Sec. 2.3 [V code])."""
+    """``lambda_i = 2/(i+4)`` (Algorithm 1 [V code])."""
     return 2.0 / (i + 4)
 
 
 def alg1_full_pass_probability(i: int, n: int) -> float:
-    """``p_i``: 1 for ``i in {0, 1}``, then ``4/(min(i-1, sqrt n) + 5)`` (spec Sec. 2.3 [V code])."""
+    """``p_i``: 1 for ``i in {0, 1}``, then ``4/(min(i-1, sqrt n) + 5)`` ([V code])."""
     if i <= 1:
         return 1.0
     return 4.0 / (min(i - 1, math.sqrt(n)) + 5.0)
@@ -57,7 +56,7 @@ def alg1_full_pass_probability(i: int, n: int) -> float:
 
 def alg1_expected_calls(n_iter: int, n: int, batch: int | None = None) -> float:
     """Exact expected charged calls of iterations ``0..n_iter-1`` of Algorithm 1:
-    ``sum_i [p_i n + (1 - p_i) 2b]`` (spec Sec. 5.3, cost accounting)."""
+    ``sum_i [p_i n + (1 - p_i) 2b]`` (cost accounting)."""
     b = int(math.isqrt(n)) if batch is None else batch
     return float(sum(alg1_full_pass_probability(i, n) * n + (1 - alg1_full_pass_probability(i, n)) * 2 * b
                      for i in range(n_iter)))
@@ -76,7 +75,7 @@ def deterministic_halpern(op: FiniteSumOperator, u0: np.ndarray | None = None, *
     """Halpern on ``T = J(I - eta F)``: ``u_{k+1} = u_0/(k+2) + (k+1)/(k+2) J(u_k - eta F(u_k))``.
 
     Nonexpansive (so the 2D/(k+1) guarantee applies) when ``F`` is (1/L_F)-cocoercive and
-    ``eta <= 2/L_F``; default ``eta = 1/L_F`` (spec Sec. 5.3).  Cost ``n`` per iteration."""
+    ``eta <= 2/L_F``; default ``eta = 1/L_F``.  Cost ``n`` per iteration."""
     u0 = as_start(op, u0)
     eta = _positive("eta", 1.0 / op.lipschitz_full if eta is None else eta)
     rec = TraceRecorder(op, tol=tol, max_epochs=max_epochs, record_every=record_every, max_iter=max_iter)
@@ -111,13 +110,13 @@ def vr_halpern(op: FiniteSumOperator, u0: np.ndarray | None = None, *, eta: floa
     i, n_full = 0, 0
     while not rec.step(i, u):
         p = alg1_full_pass_probability(i, n)
-        if i <= 1 or rng.random() < p:  # spec Sec. 2.2: full branch with probability p_i
+        if i <= 1 or rng.random() < p:  # docs/theory/cai2024.md: full branch with probability p_i
             F_est = op.full(u)
             n_full += 1
         else:  # PAGE: F~(u_i) = F~(u_{i-1}) + (1/b) sum_j [F_hat_j(u_i) - F_hat_j(u_{i-1})]
             F_est = F_est + op.component_difference(op.sample(rng, b), u, u_prev)
         lam = alg1_anchor(i)
-        u_prev = u  # reference point refreshed after EVERY iteration (spec pitfall 9)
+        u_prev = u  # reference point refreshed after EVERY iteration (docs/theory/cai2024.md)
         u = op.resolvent(lam * u0 + (1.0 - lam) * u - eta * F_est)  # Eq. (A1)
         i += 1
     return rec.finish(u, i, "vr_halpern", {"eta": eta, "batch": b, "full_passes": n_full})
@@ -158,8 +157,7 @@ def inexact_halpern_vrforb(op: FiniteSumOperator, u0: np.ndarray | None = None, 
 
 def _vrforb_resolvent(op: FiniteSumOperator, center: np.ndarray, eta: float, tau: float, alpha: float,
                       p: float, n_steps: int, rng) -> np.ndarray:
-    """``n_steps`` of VR-FoRB on ``0 in Phi(v) + eta G(v)``, ``Phi(v) = eta F(v) + v - center`` (spec
-    Sec. 2.4, Eq. (FoRB)).  Charged: ``n`` for the initial snapshot, 2 per step, ``n`` per refresh."""
+    """``n_steps`` of VR-FoRB on ``0 in Phi(v) + eta G(v)``, ``Phi(v) = eta F(v) + v - center`` ((FoRB)).  Charged: ``n`` for the initial snapshot, 2 per step, ``n`` per refresh."""
     v = center.copy()
     w = center.copy()
     w_prev = center

@@ -2,7 +2,7 @@
 
 1. One sweep of ``eta <- Pi_C T^pi eta`` (51 atoms) on a random sparse MDP with S = 2000, A = 4 and
    5 successors per (s, a) (``scenarios.classic.random_sparse``), mdplab's numba kernel
-   (``mdplab._kernels.distributional.categorical_evaluation_csr``) against a vectorised numpy
+   (``algorithms.distributional._kernels.categorical_evaluation_csr``) against a vectorised numpy
    implementations written here, both with the projection indices and weights (which do not depend on
    eta) precomputed outside the timed sweep, which favours numpy:
    ``numpy_per_successor`` pushes every successor's law forward and scatters it (two ``np.bincount``);
@@ -26,7 +26,7 @@ from numba import njit, prange
 
 from algorithms.distributional import (CategoricalSupport, StockGrid, cvar_inner_utility, cvar_outer_search,
                                        joint_kernel_from_mdp, policy_return_law, stock_backward_induction)
-from mdplab._kernels.distributional import categorical_evaluation_csr
+from algorithms.distributional._kernels import categorical_evaluation_csr
 from scenarios.classic import random_sparse
 from scenarios.distributional import CLIFF_HORIZON, CLIFF_REFERENCE, CLIFF_START, slippery_cliff
 

@@ -25,8 +25,9 @@ import numba
 import numpy as np
 
 from algorithms import srrw
-from mdplab import graphs
-from mdplab._kernels import srrw as kernels
+from algorithms.srrw import _kernels as kernels
+from mdplab import chains
+from scenarios.instances import graphs as instances
 
 
 def python_loop(indptr, indices, logP, log_mu, alpha, a, X0, x0, n_steps, seed):
@@ -118,10 +119,10 @@ def best_time(fn, repeat):
 
 
 def bench_graph(name, g, alpha, quick, repeat):
-    P = graphs.metropolis_hastings_chain(g)
+    P = chains.metropolis_hastings_chain(g)
     N = P.shape[0]
     mu = np.full(N, 1.0 / N)
-    indptr, indices, logP = graphs.transition_csr(P)
+    indptr, indices, logP = chains.transition_csr(P)
     log_mu, x0 = np.log(mu), np.full(N, 1.0 / N)
     args = (indptr, indices, logP, log_mu, alpha, 1.0)
     n_py = 5_000 if quick else 20_000
@@ -157,7 +158,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     opts = parser.parse_args()
     print(f"numba {numba.__version__}, numpy {np.__version__}, threads {numba.get_num_threads()}")
-    bench_graph("karate club", graphs.named_graph("karate"), 5.0, opts.quick, opts.repeat)
+    bench_graph("karate club", instances.named_graph("karate"), 5.0, opts.quick, opts.repeat)
     big = nx.random_regular_graph(6, 10_000, seed=1)
     bench_graph("random 6-regular graph", big, 5.0, opts.quick, opts.repeat)
     # per-step cost is O(degree): the Python loop pays ~100 ns per neighbour, the kernel a few ns

@@ -2,20 +2,19 @@
 Barreto, Abel, Munos & Dabney (2025), "Optimizing Return Distributions with Distributional Dynamic
 Programming", JMLR, arXiv:2501.13028v2 (bibkey ``avilapires2025``).
 
-The paper's body (theorem statements and constants) was NOT read (spec ``distributional_dp.md``
-Sec. 0): the paper states geometric rates of this form for its class under (M), (S_gamma) and a
-Lipschitz assumption in a supremum-Wasserstein-type metric [R].  The bounds below are the spec's
-expected-utility versions, derived there with proof sketches [D] and checked numerically [X], so every
+The paper's body (theorem statements and constants) was NOT read: the paper states geometric rates of this form for its class
+under (M), (S_gamma) and a Lipschitz assumption in a supremum-Wasserstein-type metric [R].  The bounds below are our
+expected-utility versions, derived in ``docs/theory/avilapires2025.md`` [D] and checked numerically, so every
 Source is ``provenance="derived"``:
 
-* ``avilapires2025.dvi_error`` (spec T3(ii)): ``sup_{s,c} |F_K(eta_k) - F*| <= gamma^k L W_0`` with
+* ``avilapires2025.dvi_error``: ``sup_{s,c} |F_K(eta_k) - F*| <= gamma^k L W_0`` with
   ``W_0 = wbar_1(eta_0, eta*)`` (``<= R_max/(1 - gamma)`` from ``eta_0 = delta_0``).
-* ``avilapires2025.dvi_greedy_suboptimality`` (T3(iii)): ``0 <= F* - F_K(eta^{pi_k}) <= 2 gamma^(k+1) L W_0/(1 - gamma)``.
-* ``avilapires2025.dpi_monotone`` (T4(i)): ``min_{k, s, c} (F_K(eta^{pi_{k+1}}) - F_K(eta^{pi_k})) >= 0``.
-* ``avilapires2025.dp_exact`` (T2 and T3(i)): the DP optimum equals the value attained by executing its
+* ``avilapires2025.dvi_greedy_suboptimality``: ``0 <= F* - F_K(eta^{pi_k}) <= 2 gamma^(k+1) L W_0/(1 - gamma)``.
+* ``avilapires2025.dpi_monotone``: ``min_{k, s, c} (F_K(eta^{pi_{k+1}}) - F_K(eta^{pi_k})) >= 0``.
+* ``avilapires2025.dp_exact``: the DP optimum equals the value attained by executing its
   read-off stock policy and the brute-force optimum over history-dependent policies: gap ``<= 0``.
 
-Deviations: the paper's own constants may differ ([R]); these are the spec's [D] forms.
+Deviations: the paper's own constants may differ ([R]); these are our [D] forms.
 """
 from __future__ import annotations
 
@@ -38,8 +37,9 @@ DVI_ERROR = register_bound(Bound(
     relation="<=",
     symbols=(gamma, k, L, W0),
     conditions=(gamma < 1,),
-    source=Source(**_SRC, theorem="spec T3(ii) (expected-utility version; paper's general form [R])"),
-    notes="Proof (spec Sec. 2.5): U_k = F_K(eta_k) follows the scalar recursion B, a gamma-contraction for "
+    source=Source(**_SRC, theorem=None,
+                  theory="docs/theory/avilapires2025.md#dvi_error"),
+    notes="Proof (docs/theory/avilapires2025.md): U_k = F_K(eta_k) follows the scalar recursion B, a gamma-contraction for "
           "degree-1 homogeneous f; |U_0 - F*| <= L W_0.",
 ))
 
@@ -51,7 +51,8 @@ DVI_GREEDY = register_bound(Bound(
     relation="<=",
     symbols=(gamma, k, L, W0),
     conditions=(gamma < 1,),
-    source=Source(**_SRC, theorem="spec T3(iii)"),
+    source=Source(**_SRC, theorem=None,
+                  theory="docs/theory/avilapires2025.md#dvi_greedy_suboptimality"),
 ))
 
 DPI_MONOTONE = register_bound(Bound(
@@ -62,7 +63,8 @@ DPI_MONOTONE = register_bound(Bound(
     relation=">=",
     symbols=(gamma,),
     conditions=(gamma < 1,),
-    source=Source(**_SRC, theorem="spec T4(i)"),
+    source=Source(**_SRC, theorem=None,
+                  theory="docs/theory/avilapires2025.md#dpi_monotone"),
 ))
 
 DP_EXACT = register_bound(Bound(
@@ -74,5 +76,6 @@ DP_EXACT = register_bound(Bound(
     relation="<=",
     symbols=(gamma,),
     conditions=(gamma <= 1,),
-    source=Source(**_SRC, theorem="spec T2 (finite horizon), Sec. 4.1 outer search"),
+    source=Source(**_SRC, theorem=None,
+                  theory="docs/theory/avilapires2025.md#dp_exact"),
 ))

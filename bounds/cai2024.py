@@ -2,14 +2,14 @@
 
 Cai, Alacaoglu & Diakonikolas, "Variance Reduced Halpern Iteration for Finite-Sum Monotone Inclusions",
 ICLR 2024, arXiv:2310.02987v2 (bibkey ``cai2024``).  Only the abstract, reviews and official scripts were
-readable (spec ``../shared/papers/halpern.md`` Secs. 3.2-3.4): the structure is reliable, the constants
-are not ([R]).
+readable: the structure is reliable, the constants are not ([R]). Statements, conditions and provenance:
+``docs/theory/cai2024.md``.
 
 Implements, as :class:`bounds.core.Bound` data:
 
 * ``cai2024.alg1_epochs``: expected epochs (oracle calls / n) of Algorithm 1 to reach
   ``E||F(u)|| <= eps``: ``<= C (log n + L D / (sqrt(n) eps))`` (abstract: ``O~(n + sqrt(n) L D / eps)``
-  calls [V]; the ``log n`` is the warm-up of the full-pass schedule, spec Sec. 2.3 [D]).  ``C`` is an
+  calls [V]; the ``log n`` is the warm-up of the full-pass schedule [D]).  ``C`` is an
   unknown constant: only the exponent ``-1/2`` in ``n`` in the regime ``sqrt(n) << L D / eps`` is
   checked (the advantage over deterministic Halpern, whose epochs ``~ L_F D / eps`` do not depend on n).
 * ``cai2024.alg1_epochs_dominant``: the same bound without the warm-up term, ``C L D / (sqrt(n) eps)``
@@ -40,8 +40,8 @@ ALG1_EPOCHS = register_bound(Bound(
     quantity="expected epochs (calls/n) of Algorithm 1 until ||F(u_i)|| <= eps (exact F, monitored)",
     measured_by="algorithms.vr_halpern.vr_halpern",
     expr=C * (sp.log(n) + L * D / (sp.sqrt(n) * eps)), relation="<=", symbols=(n, L, D, eps), constants=(C,),
-    source=Source(**_SRC, theorem="Thm. (Algorithm 1, cocoercive), abstract O~(n + sqrt(n) L D / eps)",
-                  provenance="reconstructed"),
+    source=Source(**_SRC, theorem=None, provenance="reconstructed",
+                  theory="docs/theory/cai2024.md#alg1_epochs"),
 ))
 
 ALG1_EPOCHS_DOMINANT = register_bound(Bound(
@@ -50,7 +50,8 @@ ALG1_EPOCHS_DOMINANT = register_bound(Bound(
     measured_by="algorithms.vr_halpern.vr_halpern",
     expr=C * L * D / (sp.sqrt(n) * eps), relation="<=", symbols=(n, L, D, eps), constants=(C,),
     hides=(sp.log(n),),
-    source=Source(**_SRC, theorem="Thm. (Algorithm 1, cocoercive), dominant term", provenance="reconstructed"),
+    source=Source(**_SRC, theorem=None, provenance="reconstructed",
+                  theory="docs/theory/cai2024.md#alg1_epochs_dominant"),
 ))
 
 L_F = sp.Symbol("L_F", positive=True)
@@ -61,6 +62,6 @@ VR_ADVANTAGE = register_bound(Bound(
     quantity="epochs-to-eps of deterministic Halpern (eta = 1/L_F) divided by those of Algorithm 1 (eta = 1/L)",
     measured_by="algorithms.vr_halpern.vr_halpern",
     expr=c * sp.sqrt(n) * L_F / L, relation=">=", symbols=(n, L_F, L), constants=(c,),
-    source=Source(**_SRC, theorem="comparison with deterministic Halpern (reviews, spec Sec. 3.4)",
-                  provenance="reconstructed"),
+    source=Source(**_SRC, theorem=None, provenance="reconstructed",
+                  theory="docs/theory/cai2024.md#vr_advantage"),
 ))

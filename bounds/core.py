@@ -27,7 +27,8 @@ Registering a bound (one module per source paper, ``bounds/<bibkey>.py``, discov
         measured_by="mdplab.operators.bellman_backup",
         expr=gamma**k * e0, relation="<=", symbols=(gamma, k, e0),
         conditions=(gamma < 1,),
-        source=Source("puterman1994", None, None, "Theorem 6.2.3", "reconstructed"),
+        source=Source("puterman1994", None, None, "Prop. 6.2.4, Thm. 6.3.3", "reconstructed",
+                      theory="docs/theory/puterman1994.md#vi_error"),
     ))
     VI_ERROR.evaluate({"gamma": 0.9, "k": 10, "e0": 1.0})   # 0.3486...
     VI_ERROR.log_slope(k)                                  # log(gamma): d log(bound) / d k
@@ -43,14 +44,12 @@ at least one key must be named, and every key so named must exist in ``reference
 """
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from dataclasses import dataclass, field
 from typing import Mapping
 
 import sympy as sp
 
-#: Provenance flags, as the specs in ``../shared/papers/*.md`` tag claims ([V], [R], [D]).
+#: Provenance flags of a statement: read in the paper, reconstructed, or derived by us (``docs/theory/``).
 PROVENANCES = ("verified", "reconstructed", "derived")
 RELATIONS = ("<=", ">=")
 
@@ -74,6 +73,9 @@ class UnknownBoundError(ValueError):
 class Source:
     """Where a bound comes from.
 
+    ``theorem``: the paper's own numbering ("Thm. 2.1", "Prop. 6.4.1"), or None where it is unknown.
+    ``theory``: the in-repository note that restates the bound in our words, its conditions and (for
+    derived bounds) the derivation: ``"docs/theory/<bibkey>.md#<anchor>"``.
     ``provenance``: ``"verified"`` (read in the paper), ``"reconstructed"`` (structure reliable,
     constants/numbering not), ``"derived"`` (derived here, checked numerically).
     """
@@ -81,8 +83,9 @@ class Source:
     bibkey: str
     arxiv: str | None
     version: str | None
-    theorem: str
+    theorem: str | None
     provenance: str
+    theory: str | None = None
 
     def __post_init__(self) -> None:
         if self.provenance not in PROVENANCES:
@@ -92,7 +95,9 @@ class Source:
 
     def cite(self) -> str:
         arx = f", arXiv:{self.arxiv}{self.version or ''}" if self.arxiv else ""
-        return f"{self.bibkey}{arx}, {self.theorem} [{self.provenance}]"
+        number = self.theorem if self.theorem else "paper's number unknown"
+        note = f"; see {self.theory}" if self.theory else ""
+        return f"{self.bibkey}{arx}, {number} [{self.provenance}]{note}"
 
 
 def _check_assumptions(sym: sp.Symbol, x: float) -> str | None:
@@ -188,7 +193,7 @@ class Bound:
                 raise ConditionViolation(f"bound {self.name!r}: condition {cond} is undecidable at {dict(subs)}")
             if ok is sp.false:
                 shown = {str(s): subs[s] for s in c.free_symbols}
-                raise ConditionViolation(f"bound {self.name!r} ({self.source.theorem}) holds only when {cond}; "
+                raise ConditionViolation(f"bound {self.name!r} ({self.source.cite()}) holds only when {cond}; "
                                          f"got {shown}")
 
     def evaluate(self, values: Mapping[sp.Symbol | str, float]) -> float:
@@ -262,12 +267,9 @@ def discover() -> None:
     global _DISCOVERED
     if _DISCOVERED:
         return
-    import bounds
+    from ._discovery import import_submodules
 
-    for info in pkgutil.iter_modules(bounds.__path__):
-        if info.name.startswith("_") or info.name in _NOT_BOUND_MODULES:
-            continue
-        importlib.import_module(f"bounds.{info.name}")
+    import_submodules("bounds", exclude=_NOT_BOUND_MODULES)
     _DISCOVERED = True
 
 

@@ -2,10 +2,10 @@
 
 Doshi, V., Hu, J. & Eun, D. Y. (2023). "Self-Repellent Random Walks on General Graphs -- Achieving
 Minimal Sampling Variance via Nonlinear Markov Chains." ICML 2023 (PMLR 202:8403-8423), arXiv
-2305.05097v1 (bibkey ``doshi2023``). Spec: ``../shared/papers/martingale_and_srrw.md`` part B (B3.1-B3.2).
+2305.05097v1 (bibkey ``doshi2023``). Statements and derivations: ``docs/theory/doshi2023.md``.
 
 The paper's object is the CLT covariance ``V(alpha) = sum_{i>=2} (1+lambda_i)/((1-lambda_i)(2 alpha
-(1+lambda_i) + 1)) u_i u_i^T`` of ``sqrt(n)(x_n - mu)`` (spec B3.2, [V] through the authors' ICML'25
+(1+lambda_i) + 1)) u_i u_i^T`` of ``sqrt(n)(x_n - mu)`` ([V] through the authors' ICML'25
 follow-up), computed by ``algorithms.srrw.asymptotic_covariance``. A matrix is not a scalar
 inequality, so it enters here through the scalar statements a scenario can check:
 
@@ -23,13 +23,13 @@ inequality, so it enters here through the scalar statements a scenario can check
   stated as ``lambda_max(V(alpha_2) - V(alpha_1)) <= 0``.
 * ``doshi2023.beats_iid`` -- ``V(alpha) <= D_mu - mu mu^T`` iff ``alpha >= alpha_crit =
   max_{i>=2, lambda_i>0} lambda_i / (1 - lambda_i^2)`` (SRRW can beat i.i.d. sampling: [V] via the
-  ICML'25 follow-up; the threshold is [D], derived by the spec author), stated as
+  ICML'25 follow-up; the threshold is [D], derived by us), stated as
   ``lambda_max(V(alpha) - (D_mu - mu mu^T)) <= 0`` under the condition ``alpha >= alpha_crit``.
 * ``doshi2023.tvd_rate`` -- ``x_n -> mu`` a.s. ([V]); with the sqrt(n) CLT,
   ``E TVD(x_n, mu) <= C n^{-1/2}`` for large n (rate derived from the CLT; ``C`` unknown, never fitted:
   only the slope is checked).
 
-Deviations: the paper's theorem numbers are not quoted (full text not retrieved; spec legend [R]);
+Deviations: the paper's theorem numbers are not quoted (full text not retrieved);
 all statements are for ``gamma_n = 1/(n+1)`` (``a = 1``) unless noted.
 """
 from __future__ import annotations
@@ -59,8 +59,8 @@ CLT_VARIANCE = register_bound(Bound(
     expr=z * sp.sqrt(2 / R) + delta,
     relation="<=",
     symbols=(R, z, delta),
-    source=Source(**_ARXIV, theorem="SRRW CLT, V(alpha) (spec B3.2; theorem number not retrieved)",
-                  provenance="verified"),
+    source=Source(**_ARXIV, theorem=None, provenance="verified",
+                  theory="docs/theory/doshi2023.md#clt_variance"),
     notes="The CLT formula is verified; the z sqrt(2/R) + delta acceptance rule is our Monte Carlo statement.",
 ))
 
@@ -72,8 +72,8 @@ VARIANCE_ALPHA_ENVELOPE = register_bound(Bound(
     expr=c / (2 * alpha),
     relation="<=",
     symbols=(alpha, c),
-    source=Source(**_ARXIV, theorem="V(alpha) = O(1/alpha) (spec B3.2); explicit constant derived mode-wise",
-                  provenance="derived"),
+    source=Source(**_ARXIV, theorem=None, provenance="derived",
+                  theory="docs/theory/doshi2023.md#variance_alpha_envelope"),
 ))
 
 LOEWNER_MONOTONE = register_bound(Bound(
@@ -84,7 +84,8 @@ LOEWNER_MONOTONE = register_bound(Bound(
     relation="<=",
     symbols=(alpha1, alpha2),
     conditions=(alpha2 >= alpha1,),
-    source=Source(**_ARXIV, theorem="Loewner monotonicity of V(alpha) (spec B3.2)", provenance="verified"),
+    source=Source(**_ARXIV, theorem=None, provenance="verified",
+                  theory="docs/theory/doshi2023.md#loewner_monotone"),
 ))
 
 BEATS_IID = register_bound(Bound(
@@ -95,8 +96,8 @@ BEATS_IID = register_bound(Bound(
     relation="<=",
     symbols=(alpha, alpha_crit),
     conditions=(alpha >= alpha_crit,),
-    source=Source(**_ARXIV, theorem="SRRW vs i.i.d. sampling; alpha_crit = max lambda/(1-lambda^2) (spec B3.2)",
-                  provenance="derived"),
+    source=Source(**_ARXIV, theorem=None, provenance="derived",
+                  theory="docs/theory/doshi2023.md#beats_iid"),
 ))
 
 TVD_RATE = register_bound(Bound(
@@ -107,6 +108,6 @@ TVD_RATE = register_bound(Bound(
     relation="<=",
     symbols=(n,),
     constants=(C,),
-    source=Source(**_ARXIV, theorem="x_n -> mu a.s. (spec B3.1); n^{-1/2} rate from the CLT (spec B3.2)",
-                  provenance="derived"),
+    source=Source(**_ARXIV, theorem=None, provenance="derived",
+                  theory="docs/theory/doshi2023.md#tvd_rate"),
 ))

@@ -1,12 +1,12 @@
 """SA-SRRW (token stochastic approximation on a self-repellent walk) guarantees, as data.
 
 Hu, J., Doshi, V. & Eun, D. Y. (2024). "Accelerating Distributed Stochastic Optimization via
-Self-Repellent Random Walks." ICLR 2024 (oral), arXiv 2401.09665v1 (bibkey ``hu2024``). Spec:
-``../shared/papers/martingale_and_srrw.md`` part B (B3.3).
+Self-Repellent Random Walks." ICLR 2024 (oral), arXiv 2401.09665v1 (bibkey ``hu2024``). Statements,
+conditions, provenance and our derivations: ``docs/theory/hu2024.md``.
 
 The limiting covariances ``V_theta^{(k)}(alpha)`` of ``beta_n^{-1/2}(theta_n - theta*)`` in the three
 step-size regimes are computed by ``algorithms.sa_srrw`` (explicit Lyapunov forms: [R]/[D], derived by
-the spec author and validated by simulation; the papers' claim is [V]: O(1/alpha^2) in regime (i),
+us (``docs/theory/hu2024.md``) and validated by simulation; the papers' claim is [V]: O(1/alpha^2) in regime (i),
 O(1/alpha) in regime (ii)). Scalar statements registered here:
 
 * ``hu2024.clt_variance`` -- Monte Carlo agreement with the theory in any regime:
@@ -19,16 +19,16 @@ O(1/alpha) in regime (ii)). Scalar statements registered here:
 * ``hu2024.regime2_alpha_rate`` -- regime (ii) (``beta_n = gamma_n``): ``tr V^{(2)}(alpha) <= C2 /
   alpha`` ([V] O(1/alpha); ``C2`` unknown, only the slope -1 is checked).
 * ``hu2024.regime3_alpha_free`` -- regime (iii) (``gamma_n = o(beta_n)``): ``tr V^{(3)}(alpha) <=
-  c3 = tr V^{(3)}(0)``, slope 0 in alpha. **Flagged conflict (spec B3.3):** one ICLR'24 reviewer
-  summarised regimes (ii) and (iii) as "only O(1/alpha)"; the spec's derivation (theta fast, sees the
+  c3 = tr V^{(3)}(0)``, slope 0 in alpha. **Flagged conflict:** one ICLR'24 reviewer
+  summarised regimes (ii) and (iii) as "only O(1/alpha)"; our derivation (theta fast, sees the
   frozen kernel ``K[mu] = P``) and its simulations support alpha-independence. Tagged ``derived``;
   do not quote it as the paper's statement before reading the PDF.
 * ``hu2024.regime_ordering`` -- ``V^{(1)}(alpha) <= V^{(2)}(alpha) <= V^{(3)}(alpha)`` (Loewner, same
-  ``b``; [R], mode-wise proof by the spec author [D]), stated as
+  ``b``; [R], mode-wise proof ours [D]), stated as
   ``max(lambda_max(V1 - V2), lambda_max(V2 - V3)) <= 0``.
 
 Deviations: theorem numbers not quoted (full text not retrieved); the paper's wiki-Vote / ijcnn1
-experiment is replaced by the spec's toy and random instances (spec B4.2, [S]).
+experiment is replaced by our toy and random instances (``scenarios/``).
 """
 from __future__ import annotations
 
@@ -54,8 +54,8 @@ CLT_VARIANCE = register_bound(Bound(
     expr=z * sp.sqrt(2 / R) + delta,
     relation="<=",
     symbols=(R, z, delta),
-    source=Source(**_ARXIV, theorem="SA-SRRW CLT, V_theta of the regime (spec B3.3; explicit form derived)",
-                  provenance="derived"),
+    source=Source(**_ARXIV, theorem=None, provenance="derived",
+                  theory="docs/theory/hu2024.md#clt_variance"),
 ))
 
 REGIME1_ALPHA_ENVELOPE = register_bound(Bound(
@@ -65,8 +65,8 @@ REGIME1_ALPHA_ENVELOPE = register_bound(Bound(
     expr=c1 / alpha ** 2,
     relation="<=",
     symbols=(alpha, c1),
-    source=Source(**_ARXIV, theorem="O(1/alpha^2) in regime (i) (spec B3.3); explicit constant derived",
-                  provenance="derived"),
+    source=Source(**_ARXIV, theorem=None, provenance="derived",
+                  theory="docs/theory/hu2024.md#regime1_alpha_envelope"),
 ))
 
 REGIME2_ALPHA_RATE = register_bound(Bound(
@@ -77,7 +77,8 @@ REGIME2_ALPHA_RATE = register_bound(Bound(
     relation="<=",
     symbols=(alpha,),
     constants=(C2,),
-    source=Source(**_ARXIV, theorem="O(1/alpha) in regime (ii) (spec B3.3)", provenance="reconstructed"),
+    source=Source(**_ARXIV, theorem=None, provenance="reconstructed",
+                  theory="docs/theory/hu2024.md#regime2_alpha_rate"),
 ))
 
 REGIME3_ALPHA_FREE = register_bound(Bound(
@@ -87,8 +88,8 @@ REGIME3_ALPHA_FREE = register_bound(Bound(
     expr=c3,
     relation="<=",
     symbols=(alpha, c3),
-    source=Source(**_ARXIV, theorem="regime (iii) alpha-free: spec derivation; conflicts with a reviewer's "
-                  "'O(1/alpha)' summary (spec B3.3), unresolved", provenance="derived"),
+    source=Source(**_ARXIV, theorem=None, provenance="derived",
+                  theory="docs/theory/hu2024.md#regime3_alpha_free"),
     notes="c3 = tr V_theta^(3)(0). Flagged conflict: see the module docstring.",
 ))
 
@@ -99,5 +100,6 @@ REGIME_ORDERING = register_bound(Bound(
     expr=sp.Integer(0),
     relation="<=",
     symbols=(alpha,),
-    source=Source(**_ARXIV, theorem="V^(1) <= V^(2) <= V^(3) (spec B3.3)", provenance="reconstructed"),
+    source=Source(**_ARXIV, theorem=None, provenance="reconstructed",
+                  theory="docs/theory/hu2024.md#regime_ordering"),
 ))

@@ -1,8 +1,8 @@
 """Anchored value iteration (Anc-VI): accelerated Bellman-error rates and the matching lower bound.
 
 Lee & Ryu, "Accelerating Value Iteration with Anchoring", NeurIPS 2023, arXiv:2305.16569v2 (bibkey
-``lee2023anchoring``).  The theorem text was not readable; the formulas below are the spec's
-(``../shared/papers/halpern.md`` Sec. 3.6) closed forms, derived for the affine operator and checked
+``lee2023anchoring``).  The theorem text was not readable; the formulas below are our closed
+forms (derivations in ``docs/theory/lee2023anchoring.md``), derived for the affine operator and checked
 numerically for the optimality operator ([D]).
 
 Implements, as :class:`bounds.core.Bound` data (``e0 = ||U^0 - U*||_inf``):
@@ -18,12 +18,12 @@ Implements, as :class:`bounds.core.Bound` data (``e0 = ||U^0 - U*||_inf``):
 * ``lee2023anchoring.gamma_one_affine``: ``gamma = 1``, consistency operator with a fixed point,
   ``beta_k = 1/(k+1)``: ``||T U^k - U^k||_inf <= 2 d0 / (k+1)``, ``d0 = min_c ||U^0 - U* - c 1||_inf``.
 * ``lee2023anchoring.gamma_one_optimality``: the optimality operator at ``gamma = 1``:
-  ``<= C d0 / k`` (``k >= 1``) with ``C`` an unknown constant (the spec recalls ``4 d0/(k+1)`` [R] and
+  ``<= C d0 / k`` (``k >= 1``) with ``C`` an unknown constant (recalled as ``4 d0/(k+1)`` [R]; we
   observed ``3.28 d0/(k+1)`` at worst; written with ``1/k``, a pure power, so that rate checks can use
   its exponent -1).
 
 Provenance: ``derived`` for B_gen, B_ref, the chain lower bound and the affine gamma = 1 rate (closed
-forms, spec Sec. 3.6 [D]); ``reconstructed`` for the gamma = 1 optimality constant.
+forms, ``docs/theory/lee2023anchoring.md`` [D]); ``reconstructed`` for the gamma = 1 optimality constant.
 Deviations: the paper's statement of the lower bound quantifies over all span-condition methods; here it
 is registered on its explicit hard instance, where it is an exact lower bound for Anc-VI.
 """
@@ -50,7 +50,8 @@ BELLMAN_ERROR_GENERAL = register_bound(Bound(
     measured_by="algorithms.anchored_vi.anchored_value_iteration",
     expr=B_GEN * e0, relation="<=", symbols=(gamma, k, e0),
     conditions=(gamma < 1,),
-    source=Source(**_SRC, theorem="Thms. 1-2 (Anc-VI rate), closed form of spec Sec. 3.6", provenance="derived"),
+    source=Source(**_SRC, theorem=None, provenance="derived",
+                  theory="docs/theory/lee2023anchoring.md#bellman_error_general"),
 ))
 
 BELLMAN_ERROR_REFINED = register_bound(Bound(
@@ -59,7 +60,8 @@ BELLMAN_ERROR_REFINED = register_bound(Bound(
     measured_by="algorithms.anchored_vi.anchored_value_iteration",
     expr=B_REF * e0, relation="<=", symbols=(gamma, k, e0),
     conditions=(gamma < 1,),
-    source=Source(**_SRC, theorem="Thms. 1-2, refined case U^0 <= T U^0 (spec Sec. 3.6)", provenance="derived"),
+    source=Source(**_SRC, theorem=None, provenance="derived",
+                  theory="docs/theory/lee2023anchoring.md#bellman_error_refined"),
 ))
 
 SPAN_LOWER_BOUND = register_bound(Bound(
@@ -68,8 +70,8 @@ SPAN_LOWER_BOUND = register_bound(Bound(
     measured_by="algorithms.anchored_vi.anchored_value_iteration",
     expr=gamma**k * (1 - gamma) / (1 - gamma**(k + 1)) * e0, relation=">=", symbols=(gamma, k, e0),
     conditions=(gamma < 1,),
-    source=Source(**_SRC, theorem="Thm. (lower bound, span condition), instance of spec Sec. 3.6",
-                  provenance="derived"),
+    source=Source(**_SRC, theorem=None, provenance="derived",
+                  theory="docs/theory/lee2023anchoring.md#span_lower_bound"),
     notes="B_ref / LB = (1+gamma)(1+gamma-gamma^(k+1))/(1+gamma^(k+1)) <= 4: optimal up to a factor 4",
 ))
 
@@ -78,7 +80,8 @@ GAMMA_ONE_AFFINE = register_bound(Bound(
     quantity="Bellman error ||T^pi U^k - U^k||_inf of Anc-VI at gamma = 1 (beta_k = 1/(k+1)), fixed point exists",
     measured_by="algorithms.anchored_vi.anchored_value_iteration",
     expr=2 * d0 / (k + 1), relation="<=", symbols=(k, d0),
-    source=Source(**_SRC, theorem="Sec. 3 (gamma = 1), affine case (spec Sec. 3.6)", provenance="derived"),
+    source=Source(**_SRC, theorem="Sec. 3 (gamma = 1)", provenance="derived",
+                  theory="docs/theory/lee2023anchoring.md#gamma_one_affine"),
 ))
 
 GAMMA_ONE_OPTIMALITY = register_bound(Bound(
@@ -87,6 +90,7 @@ GAMMA_ONE_OPTIMALITY = register_bound(Bound(
     measured_by="algorithms.anchored_vi.anchored_value_iteration",
     expr=C * d0 / k, relation="<=", symbols=(k, d0), constants=(C,),
     conditions=(k >= 1,),
-    source=Source(**_SRC, theorem="Sec. 3 (gamma = 1), optimality operator", provenance="reconstructed"),
+    source=Source(**_SRC, theorem="Sec. 3 (gamma = 1)", provenance="reconstructed",
+                  theory="docs/theory/lee2023anchoring.md#gamma_one_optimality"),
     notes="C recalled as 4 [R]; only the O(1/k) exponent is checked",
 ))

@@ -1,8 +1,8 @@
 """Average-reward anchored value iteration: O(1/k) Bellman error.
 
 Lee & Ryu, "Optimal Non-Asymptotic Rates of Value Iteration for Average-Reward Markov Decision
-Processes", ICLR 2025 (bibkey ``lee2025averagereward``), as restated in the mdplab spec
-``../shared/papers/halpern.md`` Sec. 3.7 ([V]: the full text was read).
+Processes", ICLR 2025 (bibkey ``lee2025averagereward``), restated in
+``docs/theory/lee2025averagereward.md`` ([V]: the full text was read).
 
 Implements, as :class:`bounds.core.Bound` data (``h0 = min_c ||V^0 - h* - c 1||_inf``):
 
@@ -15,7 +15,7 @@ Implements, as :class:`bounds.core.Bound` data (``h0 = min_c ||V^0 - h* - c 1||_
   unichain instance with ``n >= k+2`` states (Theorem 3).  Registered for reference; it is an existence
   statement, so no scenario checks it as a per-instance lower bound.
 
-Provenance: verified (spec [V]); the paper states ``||V^0 - h*||`` and the spec's tests use the
+Provenance: verified [V]; the paper states ``||V^0 - h*||`` and our tests use the
 smaller ``min_c`` version, which is legitimate since the iteration commutes with adding ``c 1`` to ``V^0``
 up to adding a multiple of ``1`` to every iterate, leaving ``T V - V`` unchanged (derived).
 Deviations: none.
@@ -36,7 +36,8 @@ ANC_VI_BELLMAN = register_bound(Bound(
     quantity="average-reward Bellman error ||T V^k - V^k - g*||_inf of Anc-VI (lambda_k = 2/(k+2))",
     measured_by="algorithms.anchored_vi.anchored_value_iteration",
     expr=8 * h0 / (k + 1), relation="<=", symbols=(k, h0),
-    source=Source(**_SRC, theorem="Thm. (Anc-VI rate, P_pi g* = g* for all pi)", provenance="verified"),
+    source=Source(**_SRC, theorem=None, provenance="verified",
+                  theory="docs/theory/lee2025averagereward.md#anc_vi_bellman"),
 ))
 
 ANC_VI_BELLMAN_RATE = register_bound(Bound(
@@ -44,7 +45,8 @@ ANC_VI_BELLMAN_RATE = register_bound(Bound(
     quantity="average-reward Bellman error ||T V^k - V^k - g*||_inf of Anc-VI (lambda_k = 2/(k+2))",
     measured_by="algorithms.anchored_vi.anchored_value_iteration",
     expr=8 * h0 / k, relation="<=", symbols=(k, h0),
-    source=Source(**_SRC, theorem="Thm. (Anc-VI rate), relaxed k+1 -> k", provenance="derived"),
+    source=Source(**_SRC, theorem=None, provenance="derived",
+                  theory="docs/theory/lee2025averagereward.md#anc_vi_bellman_rate"),
 ))
 
 LOWER_BOUND = register_bound(Bound(
@@ -52,5 +54,6 @@ LOWER_BOUND = register_bound(Bound(
     quantity="worst-case Bellman error ||T V^k - V^k - g*||_inf of span-condition methods (some instance)",
     measured_by="algorithms.anchored_vi.anchored_value_iteration",
     expr=h0 / (k + 1), relation=">=", symbols=(k, h0),
-    source=Source(**_SRC, theorem="Thm. 3", provenance="verified"),
+    source=Source(**_SRC, theorem="Thm. 3", provenance="verified",
+                  theory="docs/theory/lee2025averagereward.md#lower_bound"),
 ))

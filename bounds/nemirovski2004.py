@@ -2,8 +2,8 @@
 
 Nemirovski, "Prox-Method with Rate of Convergence O(1/t) for Variational Inequalities with Lipschitz
 Continuous Monotone Operators and Smooth Convex-Concave Saddle Point Problems", SIAM J. Optim. 15(1),
-2004 (bibkey ``nemirovski2004``; no arXiv id).  Specialised in the mdplab spec
-``../shared/papers/halpern.md`` Sec. 3.5 ([D]).
+2004 (bibkey ``nemirovski2004``; no arXiv id).  Specialised by us to matrix games
+(derivations: ``docs/theory/nemirovski2004.md``).
 
 Implements, as :class:`bounds.core.Bound` data, for ``min_{x in simplex_n} max_{y in simplex_m} y^T A x``
 and the duality gap of the averaged midpoints after ``T`` iterations:
@@ -12,7 +12,7 @@ and the duality gap of the averaged midpoints after ``T`` iterations:
   ``gap <= Dmax / (2 eta T)`` with ``Dmax = max_u ||z_0 - u||^2 = (1 - 1/n) + (1 - 1/m)`` [D].
 * ``nemirovski2004.entropic_gap``: entropic, step ``1/max|A_ij|``: ``gap <= max|A_ij| (ln n + ln m) / T`` [D].
 
-Provenance: derived (Nemirovski 2004, Thm. 3.2, specialised to these geometries in the spec).
+Provenance: derived (Nemirovski 2004, Thm. 3.2, specialised to these geometries in ``docs/theory/nemirovski2004.md``).
 Deviations: none.
 """
 from __future__ import annotations
@@ -35,7 +35,8 @@ EG_GAP = register_bound(Bound(
     quantity="duality gap of the averaged extragradient midpoints on a matrix game after T iterations",
     measured_by="algorithms.extragradient.extragradient",
     expr=Dmax / (2 * eta * T), relation="<=", symbols=(T, eta, Dmax),
-    source=Source(**_SRC, theorem="Thm. 3.2, Euclidean setup (spec Sec. 3.5)", provenance="derived"),
+    source=Source(**_SRC, theorem="Thm. 3.2", provenance="derived",
+                  theory="docs/theory/nemirovski2004.md#eg_gap"),
 ))
 
 ENTROPIC_GAP = register_bound(Bound(
@@ -43,5 +44,6 @@ ENTROPIC_GAP = register_bound(Bound(
     quantity="duality gap of the averaged entropic Mirror-Prox midpoints on a matrix game after T iterations",
     measured_by="algorithms.mirror_prox.entropic_mirror_prox",
     expr=Amax * (sp.log(n) + sp.log(m)) / T, relation="<=", symbols=(T, Amax, n, m),
-    source=Source(**_SRC, theorem="Thm. 3.2, entropy setup (spec Sec. 3.5)", provenance="derived"),
+    source=Source(**_SRC, theorem="Thm. 3.2", provenance="derived",
+                  theory="docs/theory/nemirovski2004.md#entropic_gap"),
 ))

@@ -21,7 +21,7 @@ Implements, as :class:`bounds.core.Bound` data:
   the (aperiodicity-transformed) model, so that ``sp(T u - T v) <= alpha sp(u - v)`` (Sec. 6.6.1,
   Eq. (6.6.4), with ``lambda = 1``; Sec. 8.5.2).
 
-Provenance: no spec in ``../shared/papers/`` covers the book, and the theorem and section numbers above
+Provenance (``docs/theory/puterman1994.md``): the theorem and section numbers above
 are from memory: every Source is tagged ``"reconstructed"`` except the RVI rate, whose combination
 (span contraction iterated, then the gain bracket) is derived here (``"derived"``; the two-line proof is
 in the ``notes`` of that bound).  The inequalities themselves are textbook facts with one-line proofs.
@@ -53,7 +53,8 @@ VI_ERROR = register_bound(Bound(
     relation="<=",
     symbols=(gamma, k, e0),
     conditions=(gamma < 1,),
-    source=Source(**_BOOK, theorem="Prop. 6.2.4 (contraction), Thm 6.3.3 (rate)", provenance="reconstructed"),
+    source=Source(**_BOOK, theorem="Prop. 6.2.4, Thm. 6.3.3", provenance="reconstructed",
+                  theory="docs/theory/puterman1994.md#vi_error"),
 ))
 
 VI_STOPPING_POLICY = register_bound(Bound(
@@ -64,7 +65,8 @@ VI_STOPPING_POLICY = register_bound(Bound(
     relation="<=",
     symbols=(gamma, eps),
     conditions=(gamma < 1,),
-    source=Source(**_BOOK, theorem="Thm 6.3.1(c); span rule Sec. 6.6.3", provenance="reconstructed"),
+    source=Source(**_BOOK, theorem="Thm. 6.3.1(c)", provenance="reconstructed",
+                  theory="docs/theory/puterman1994.md#vi_stopping_policy"),
 ))
 
 VI_STOPPING_VALUES = register_bound(Bound(
@@ -75,7 +77,8 @@ VI_STOPPING_VALUES = register_bound(Bound(
     relation="<=",
     symbols=(gamma, eps),
     conditions=(gamma < 1,),
-    source=Source(**_BOOK, theorem="Thm 6.3.1(d); span rule Sec. 6.6.3", provenance="reconstructed"),
+    source=Source(**_BOOK, theorem="Thm. 6.3.1(d)", provenance="reconstructed",
+                  theory="docs/theory/puterman1994.md#vi_stopping_values"),
 ))
 
 PI_MONOTONE = register_bound(Bound(
@@ -86,7 +89,8 @@ PI_MONOTONE = register_bound(Bound(
     relation=">=",
     symbols=(gamma,),
     conditions=(gamma < 1,),
-    source=Source(**_BOOK, theorem="Prop. 6.4.1", provenance="reconstructed"),
+    source=Source(**_BOOK, theorem="Prop. 6.4.1", provenance="reconstructed",
+                  theory="docs/theory/puterman1994.md#pi_monotone"),
 ))
 
 RVI_GAIN = register_bound(Bound(
@@ -97,8 +101,8 @@ RVI_GAIN = register_bound(Bound(
     relation="<=",
     symbols=(alpha, k, sp0),
     conditions=(alpha <= 1,),
-    source=Source(**_BOOK, theorem="Thm 8.5.5 (gain bracket) + Eq. (6.6.4) (span contraction)",
-                  provenance="derived"),
+    source=Source(**_BOOK, theorem="Thm. 8.5.5, Eq. (6.6.4)", provenance="derived",
+                  theory="docs/theory/puterman1994.md#rvi_gain"),
     notes=("Proof: Delta_k = T v_k - v_k satisfies Delta_{k+1} = T(T v_k) - T v_k (RVI subtracts constants, "
            "which T commutes with), so sp(Delta_{k+1}) <= alpha sp(Delta_k) by the span contraction; g* lies "
            "in [min Delta_k, max Delta_k], so the midpoint is within sp(Delta_k)/2 <= alpha^k sp(Delta_0)/2."),

@@ -8,10 +8,10 @@ Public API (names are contracts: other packages and checks rely on them):
 * Bellman operators in :mod:`mdplab.operators`,
 * I/O: :func:`save_npz`, :func:`load_npz`, :func:`load` (``.npz`` and Cassandra ``.MDP``/``.POMDP``),
 * planning for POMDPs and latent MDPs in :mod:`mdplab.pomdp_planning` and :mod:`mdplab.lmdp`,
-* sampling (:mod:`mdplab.sampling`), continuous-time simulators (:mod:`mdplab.sde`), graphs and
-  Markov chains (:mod:`mdplab.graphs`).
+* sampling (:mod:`mdplab.sampling`), continuous-time simulators (:mod:`mdplab.sde`), reversible
+  Markov chains on graphs (:mod:`mdplab.chains`).
 """
-from .errors import ConvergenceError, FileFormatError, ModelError, NotApplicableError
+from .errors import CertificateWarning, ConvergenceError, FileFormatError, ModelError, NotApplicableError
 from .models import MDP
 from .solution import Solution
 from .solvers import solve
@@ -34,4 +34,4 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'mdplab' has no attribute {name!r}")
 
 
-__all__ = ["MDP", "POMDP", "LatentMDP", "load", "save_npz", "load_npz", "Solution", "solve", "ModelError", "FileFormatError", "NotApplicableError", "ConvergenceError", "__version__"]
+__all__ = ["MDP", "POMDP", "LatentMDP", "load", "save_npz", "load_npz", "Solution", "solve", "ModelError", "FileFormatError", "NotApplicableError", "ConvergenceError", "CertificateWarning", "__version__"]

@@ -2,7 +2,7 @@
 
 Grammar: A. R. Cassandra, pomdp-solve ``docs/pomdp-file-spec.html`` and ``pomdp-file-grammar.html``;
 the ``start include:`` / ``start exclude:`` variants as documented with SARSOP (APPL); the MDP variant
-as read by ZMDP (no ``observations:`` line, ``R: a : s : s' r``).  Summary (../shared/data/README.md §1):
+as read by ZMDP (no ``observations:`` line, ``R: a : s : s' r``).  Summary:
 
 * ``#`` comments; newlines carry no meaning; colons may touch their neighbours.
 * Preamble in any order: ``discount:``, ``values: reward | cost`` (cost is negated into reward),
@@ -39,6 +39,7 @@ from typing import Union
 import numpy as np
 
 from .errors import FileFormatError, ModelError
+from .io import criterion
 from .models import MDP
 from .pomdp import POMDP
 
@@ -197,10 +198,14 @@ def _fields(tok: _Tokens, spaces: list[_Space]) -> list[slice | int]:
     return out
 
 
-def read_cassandra_file(path: str | Path, *, horizon: int | None = None) -> CassandraFile:
+def read_cassandra_file(path: str | Path, *, horizon: int | None = None, discount: float | None = None,
+                        average_reward: bool | None = None) -> CassandraFile:
     """Parse a Cassandra ``.POMDP`` / ``.MDP`` file (see the module docstring).
 
-    ``horizon`` gives a finite-horizon model (needed when the file's discount is 1)."""
+    ``horizon`` gives a finite-horizon model (needed when the file's discount is 1); ``discount`` replaces
+    the file's discount; ``average_reward=True`` (``.MDP`` files only) the average-reward criterion.  The
+    rules are :func:`mdplab.io.criterion`'s."""
+    overrides = {"discount": discount, "horizon": horizon, "average_reward": average_reward}
     path = Path(path)
     try:
         text = path.read_text()
@@ -345,10 +350,13 @@ def read_cassandra_file(path: str | Path, *, horizon: int | None = None) -> Cass
         R = -R
     P = np.ascontiguousarray(T.transpose(1, 0, 2))
     R4 = np.ascontiguousarray(R.transpose(1, 0, 2, 3))  # R[s, a, s', o]
-    if discount >= 1.0 and horizon is None:
-        raise FileFormatError(f"{path}: discount is {discount:g}; an undiscounted model needs a horizon "
+    crit = criterion(discount, None, **overrides)  # discount: the file's, parsed above
+    if crit.get("average_reward") and is_pomdp:
+        raise ModelError(f"{path}: average_reward=True (--average-reward): POMDPs are solved under the discounted "
+                         f"or the finite-horizon criterion only")
+    if "horizon" not in crit and not crit.get("average_reward") and crit["discount"] >= 1.0:
+        raise FileFormatError(f"{path}: discount is {crit['discount']:g}; an undiscounted model needs a horizon "
                               f"(read_cassandra(path, horizon=H) or mdplab solve --horizon H)")
-    crit = {"discount": discount} if horizon is None else {"discount": discount, "horizon": horizon}
     try:
         if is_pomdp:
             model: Union[MDP, POMDP] = POMDP(P, O, R4, b0=start, row_tol=FILE_ROW_TOL, state_names=St.names,
@@ -382,12 +390,14 @@ def _matrix(tok: _Tokens, rows: int, cols: int, what: str, identity_ok: bool) ->
     return tok.numbers(rows * cols, f"'uniform', 'identity' or a {rows}x{cols} matrix after {what}").reshape(rows, cols)
 
 
-def read_cassandra(path: str | Path, *, horizon: int | None = None) -> Union[MDP, POMDP]:
-    """Read a Cassandra file: an :class:`mdplab.MDP` (no ``observations:``) or a :class:`POMDP`.
+def read_cassandra(path: str | Path, *, horizon: int | None = None, discount: float | None = None,
+                   average_reward: bool | None = None) -> Union[MDP, POMDP]:
+    """Read a Cassandra file: an :class:`mdplab.MDP` (no ``observations:``) or a :class:`POMDP`; the
+    keywords override the file's criterion (:func:`read_cassandra_file`).
 
     The start distribution of an ``.MDP`` file is available from :func:`read_cassandra_file`
     (``.start``) or :func:`read_cassandra_start`."""
-    return read_cassandra_file(path, horizon=horizon).model
+    return read_cassandra_file(path, horizon=horizon, discount=discount, average_reward=average_reward).model
 
 
 def read_cassandra_start(path: str | Path) -> np.ndarray:

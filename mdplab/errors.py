@@ -22,3 +22,15 @@ class NotApplicableError(ValueError):
 
 class ConvergenceError(RuntimeError):
     """An iterative method hit its iteration cap before its stopping rule certified the answer."""
+
+
+class CertificateWarning(UserWarning):
+    """A solver returns without certifying the requested ``tol`` (``converged=False``): the iteration or work
+    budget ran out, or float64 rounding near ``gamma = 1`` makes ``tol`` uncertifiable.  The message says which
+    and what to change."""
+
+
+class BudgetExceededError(NotApplicableError):
+    """A long computation hit the budget it checks (vectors, seconds, work); the message names the budget and
+    the parameter that raises it.  A :class:`NotApplicableError` (so a ValueError): the instance is too large
+    for the budget given, a clean refusal rather than a crash."""

@@ -1,11 +1,11 @@
 """Latent MDPs (LMDPs): a mixture of MDPs on shared states and actions, context hidden during the episode.
 
 Model (Kwon, Efroni, Caramanis & Mannor 2021, *RL for latent MDPs*, NeurIPS; notation of
-../shared/papers/horizon_free.md §A1): contexts ``m = 0..M-1`` with mixing weights ``w[m] > 0``,
+Zhou, Wang & Du 2023, ``zhou2023lmdp``): contexts ``m = 0..M-1`` with mixing weights ``w[m] > 0``,
 initial distributions ``nu[m, s]``, transitions ``P[m, s, a, s']`` and deterministic rewards ``R[m, s, a]``;
 horizon ``H``.  Each episode nature draws ``m ~ w`` and keeps it hidden; ``s_1 ~ nu[m]``; for ``h = 1..H``
 the agent sees ``s_h`` (and, with ``rewards_observed=True``, the reward ``R[m, s_h, a_h]``, which can
-leak the context: horizon_free.md §A6), and the context is revealed after the episode.
+leak the context), and the context is revealed after the episode.
 
 Exact planning (:func:`lmdp_value_iteration`, horizon_free.md §A2.4 option 1): for each stage ``h`` and
 state ``s`` a set of alpha vectors over contexts, ``alpha[k, m]`` = expected remaining return of conditional
@@ -21,13 +21,15 @@ belief simplex of contexts).  ``V* = sum_s max_k sum_m w[m] nu[m, s] alpha_k(m)`
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .errors import ModelError, NotApplicableError
-from .models import ROW_TOL, MDP, _as_float_array, _check_finite, _readonly, validate_dense_transitions
+from .errors import BudgetExceededError, ModelError, NotApplicableError
+from .arrays import readonly
+from .models import ROW_TOL, MDP, _as_float_array, _check_finite, validate_dense_transitions
 from .pomdp import POMDP, validate_belief
 from .pomdp_planning import _cross_sum, prune, PRUNE_TOL
 
@@ -70,8 +72,8 @@ class LatentMDP:
             raise ModelError(f"horizon must be an integer >= 1; got {horizon!r}")
         self.n_contexts, self.n_states, self.n_actions = int(M), int(S), int(A)
         self.horizon = int(horizon)
-        self.P, self.R = _readonly(Pv), _readonly(Rarr.copy())
-        self.weights, self.nu = _readonly(w / w.sum()), _readonly(nu_v)
+        self.P, self.R = readonly(Pv), readonly(Rarr.copy())
+        self.weights, self.nu = readonly(w / w.sum()), readonly(nu_v)
         self.rewards_observed = bool(rewards_observed)
         self._frozen = True
 
@@ -162,11 +164,18 @@ class LMDPSolution:
 
 
 def lmdp_value_iteration(lmdp: LatentMDP, tol: float = PRUNE_TOL, prune_vectors: bool = True,
-                         max_vectors: int = 200_000) -> LMDPSolution:
+                         max_vectors: int = 200_000, max_seconds: float = 60.0) -> LMDPSolution:
     """Exact optimal value of an LMDP over history-dependent policies (module docstring).
 
     ``prune_vectors=False`` keeps every conditional plan (for enumerations on tiny instances, e.g. the maximum
-    variance over policies); ``max_vectors`` guards against the exponential blow-up."""
+    variance over policies).  Budgets, checked as it goes (:class:`mdplab.errors.BudgetExceededError` names the
+    one hit): ``max_vectors`` caps every cross-sum *before* it is formed and pruned (an unpruned cross-sum is
+    what the LPs would have to reduce), ``max_seconds`` the wall-clock time (checked before every pruning LP)."""
+    if isinstance(max_vectors, bool) or not isinstance(max_vectors, (int, np.integer)) or max_vectors < 1:
+        raise ModelError(f"max_vectors must be a positive integer; got {max_vectors!r}")
+    if not (isinstance(max_seconds, (int, float)) and max_seconds > 0):
+        raise ModelError(f"max_seconds must be a positive number; got {max_seconds!r}")
+    t_end = time.perf_counter() + float(max_seconds)
     M, S, A, H = lmdp.n_contexts, lmdp.n_states, lmdp.n_actions, lmdp.horizon
     cls = lmdp.reward_classes()
     C = int(cls.max()) + 1
@@ -174,6 +183,8 @@ def lmdp_value_iteration(lmdp: LatentMDP, tol: float = PRUNE_TOL, prune_vectors:
                            next=np.full((1, C, S), -1, dtype=np.int64), second=np.zeros((1, M)))
     stages = [tuple(zero for _ in range(S))]
     for _h in range(H):
+        deadline = (t_end, f"lmdp_value_iteration: time budget max_seconds={max_seconds:g} exhausted while pruning "
+                           f"stage {H - _h} of {H} (M={M}, S={S}, A={A}); pass max_seconds= (larger)")
         nxt_sets = stages[0]
         cur = []
         for s in range(S):
@@ -191,22 +202,25 @@ def lmdp_value_iteration(lmdp: LatentMDP, tol: float = PRUNE_TOL, prune_vectors:
                         ptr = np.full((cont.shape[0], C * S), -1, dtype=np.int64)
                         ptr[:, c * S + s1] = np.arange(cont.shape[0])
                         if prune_vectors:
-                            keep = prune(cont, tol)
+                            keep = prune(cont, tol, deadline=deadline)
                             cont, ptr = cont[keep], ptr[keep]
+                        if acc_vec.shape[0] * cont.shape[0] > max_vectors:
+                            raise BudgetExceededError(
+                                f"lmdp_value_iteration: a cross-sum of {acc_vec.shape[0]} x {cont.shape[0]} plans at "
+                                f"stage {H - _h} of {H}, state {s}, action {a} exceeds the vector budget "
+                                f"max_vectors={max_vectors}; pass max_vectors= (larger) if memory and time allow")
                         vec, pp = _cross_sum(acc_vec, acc_ptr, cont, ptr)
                         acc_ptr = pp[:, :C * S] + pp[:, C * S:] + 1     # exactly one side is set per column
                         acc_vec = vec
                         if prune_vectors:
-                            keep = prune(acc_vec, tol)
+                            keep = prune(acc_vec, tol, deadline=deadline)
                             acc_vec, acc_ptr = acc_vec[keep], acc_ptr[keep]
-                        if acc_vec.shape[0] > max_vectors:
-                            raise NotApplicableError(f"more than {max_vectors} plans at one (h, s): instance too large")
                 vecs.append(acc_vec)
                 ptrs.append(acc_ptr)
                 acts.append(np.full(acc_vec.shape[0], a, dtype=np.int64))
             allv, allp, alla = np.vstack(vecs), np.vstack(ptrs), np.concatenate(acts)
             if prune_vectors:
-                keep = prune(allv, tol)
+                keep = prune(allv, tol, deadline=deadline)
                 allv, allp, alla = allv[keep], allp[keep], alla[keep]
             nxt = allp.reshape(-1, C, S)
             # second moments: E[G^2 | m] = r^2 + 2 r E[G'] + E[G'^2] with G' the continuation's return

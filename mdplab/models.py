@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .arrays import readonly
 from .errors import ModelError
 
 #: Default tolerance on ``|sum_s' P[s, a, s'] - 1|``.
@@ -70,12 +71,6 @@ class SparseTransitions:
     @property
     def nnz(self) -> int:
         return int(self.data.shape[0])
-
-
-def _readonly(x: np.ndarray) -> np.ndarray:
-    x = np.ascontiguousarray(x)
-    x.flags.writeable = False
-    return x
 
 
 def _check_finite(name: str, x: np.ndarray) -> None:
@@ -130,7 +125,7 @@ def validate_dense_transitions(P: Any, name: str = "P", row_tol: float = ROW_TOL
         sums = Ph.reshape(S * A, S).sum(axis=1)
         _check_rows(name, sums, A, row_tol, prefix=f"h={h}, " if stage_axis else "")
         out[h] = Ph / _renormaliser(sums).reshape(S, A, 1)
-    return _readonly(out if stage_axis else out[0])
+    return readonly(out if stage_axis else out[0])
 
 
 def validate_sparse_transitions(P: Any, n_actions: int | None, name: str = "P", row_tol: float = ROW_TOL) -> SparseTransitions:
@@ -182,9 +177,9 @@ def validate_sparse_transitions(P: Any, n_actions: int | None, name: str = "P", 
         indices, data, indptr = _pad_rows(indptr, indices, data, K)
         width = K
     return SparseTransitions(
-        indptr=_readonly(indptr),
-        indices=_readonly(indices),
-        data=_readonly(data),
+        indptr=readonly(indptr),
+        indices=readonly(indices),
+        data=readonly(data),
         n_states=S,
         n_actions=A,
         width=width,
@@ -240,7 +235,9 @@ class MDP:
     array or ``None``), ``sparse`` (:class:`SparseTransitions` or ``None``), ``time_varying``.
     """
 
-    __slots__ = ("n_states", "n_actions", "criterion", "gamma", "horizon", "R", "P", "sparse", "time_varying", "_frozen")
+    # __weakref__: solvers cache per-model facts (e.g. the rounding profile of mdplab.solvers._common) weakly.
+    __slots__ = ("n_states", "n_actions", "criterion", "gamma", "horizon", "R", "P", "sparse", "time_varying", "_frozen",
+                 "__weakref__")
 
     def __init__(
         self,
@@ -307,14 +304,14 @@ class MDP:
             if dense_P is None:
                 raise ModelError("time-varying R of shape (H, S, A) needs dense P")
             if dense_P.ndim == 3:
-                dense_P = _readonly(np.broadcast_to(dense_P, (horizon, S, A, S)).copy())
+                dense_P = readonly(np.broadcast_to(dense_P, (horizon, S, A, S)).copy())
         else:
             want = f"({S}, {A}) or ({S}, {A}, {S})" + (f" or ({horizon}, {S}, {A})" if criterion == "finite" else "")
             raise ModelError(f"R must have shape {want} (P has S={S}, A={A}); got shape {Rarr.shape}")
 
         self.n_states, self.n_actions = int(S), int(A)
         self.criterion, self.gamma, self.horizon = criterion, gamma, horizon
-        self.R = _readonly(Rarr.astype(np.float64))
+        self.R = readonly(Rarr.astype(np.float64))
         self.P, self.sparse, self.time_varying = dense_P, sparse_P, bool(time_varying)
         self._frozen = True
 

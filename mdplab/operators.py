@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 import scipy.sparse as sp
 
@@ -27,6 +26,7 @@ from ._kernels.relative_vi import relative_vi_step_csr, relative_vi_step_dense
 from ._kernels.span import difference_range as _difference_range, difference_range_serial
 from .errors import ModelError
 from .models import MDP
+from .threads import numba_threads
 
 #: Models with fewer stored transition entries than this run the threaded kernels on one thread: below
 #: it, starting the thread pool costs more than the sweep (measured: a 10-state backup took ~20 us on one
@@ -53,14 +53,8 @@ def _size_threads(fn):
     def wrapper(model, *args, **kwargs):
         if _entries(model) >= SERIAL_BELOW_ENTRIES:
             return fn(model, *args, **kwargs)
-        n = numba.get_num_threads()
-        if n == 1:
+        with numba_threads(1):
             return fn(model, *args, **kwargs)
-        numba.set_num_threads(1)
-        try:
-            return fn(model, *args, **kwargs)
-        finally:
-            numba.set_num_threads(n)
 
     return wrapper
 

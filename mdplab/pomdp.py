@@ -24,7 +24,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from .errors import ModelError
-from .models import ROW_TOL, MDP, _as_float_array, _check_finite, _readonly, _validate_discount, validate_dense_transitions
+from .arrays import readonly
+from .models import ROW_TOL, MDP, _as_float_array, _check_finite, _validate_discount, validate_dense_transitions
 
 
 def validate_emissions(O: Any, n_states: int, n_actions: int, row_tol: float = ROW_TOL) -> np.ndarray:
@@ -42,7 +43,7 @@ def validate_emissions(O: Any, n_states: int, n_actions: int, row_tol: float = R
         a, s1 = (int(i) for i in np.argwhere(off)[0])
         raise ModelError(f"O[a={a}, s'={s1}, :] sums to {sums[a, s1]!r}, not 1 (tolerance {row_tol:g}); "
                          f"{int(off.sum())} row(s) are off")
-    return _readonly(arr / sums[:, :, None])
+    return readonly(arr / sums[:, :, None])
 
 
 def validate_belief(b: Any, n_states: int, name: str = "b0", row_tol: float = ROW_TOL) -> np.ndarray:
@@ -57,7 +58,7 @@ def validate_belief(b: Any, n_states: int, name: str = "b0", row_tol: float = RO
     total = arr.sum()
     if abs(total - 1.0) > row_tol:
         raise ModelError(f"{name} sums to {total!r}, not 1 (tolerance {row_tol:g})")
-    return _readonly(arr / total)
+    return readonly(arr / total)
 
 
 def _names(names: Sequence[str] | None, n: int, what: str) -> tuple[str, ...] | None:
@@ -121,7 +122,7 @@ class POMDP:
         self.n_states, self.n_actions, self.n_observations = int(S), int(A), int(n_obs)
         self.criterion, self.gamma, self.horizon = criterion, float(gamma), horizon
         self.P, self.O = Pv, Ov
-        self.R = _readonly(np.array(Rarr, dtype=np.float64))
+        self.R = readonly(np.array(Rarr, dtype=np.float64))
         self.b0 = validate_belief(b, S, row_tol=max(row_tol, 1e-5))
         self.state_names = _names(state_names, S, "state")
         self.action_names = _names(action_names, A, "action")

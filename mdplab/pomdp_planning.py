@@ -48,7 +48,8 @@ except ImportError:  # pragma: no cover
 from ._kernels.alpha_backup import (dominated_by_pair, point_backup, pointwise_undominated, project_alpha,
                                     sawtooth_values)
 from ._kernels.belief import belief_successors
-from .errors import ConvergenceError, ModelError, NotApplicableError
+from .arrays import readonly
+from .errors import BudgetExceededError, ConvergenceError, ModelError, NotApplicableError
 from .pomdp import POMDP, validate_belief
 
 #: Tolerances, one table.  PRUNE_TOL: a vector is kept when it beats the others by more than this at
@@ -112,7 +113,13 @@ def _quiet_highs():
     # tiny LPs: presolve and the parallel/IPM machinery cost more than the dual simplex itself
     h.setOptionValue("presolve", "off")
     h.setOptionValue("solver", "simplex")
-    h.setOptionValue("threads", 1)
+    # No "threads" option: HiGHS keeps one task scheduler per process, started by whichever solve ran first
+    # (e.g. mdplab.solve(method="lp") through cvxpy); a later instance asking for another thread count gets
+    # kError on every run().  The dual simplex used here is serial anyway.
+    # The LPs are scaled to entries in [0, 1] (_DominanceLP): tight feasibility tolerances keep their optimum
+    # accurate in the caller's units too.
+    h.setOptionValue("primal_feasibility_tolerance", 1e-10)
+    h.setOptionValue("dual_feasibility_tolerance", 1e-10)
     return h
 
 
@@ -124,7 +131,10 @@ class _DominanceLP:
     with cvxpy) when importable, else ``scipy.optimize.linprog(method="highs")`` (same solver, rebuilt per call).
     """
 
-    def __init__(self, S: int) -> None:
+    def __init__(self, S: int, shift: float = 0.0, scale: float = 1.0) -> None:
+        # Well-scaled LPs: vectors enter as (x - shift) / scale.  The optimum is invariant to the shift (b sums
+        # to 1, so phi . b - w . b does not change) and is divided by the scale; solve() undoes the scaling.
+        self.shift, self.scale = float(shift), float(scale)
         self.S = S
         self._cols = np.arange(S + 1, dtype=np.int32)
         self.rows: list[np.ndarray] = []
@@ -138,11 +148,17 @@ class _DominanceLP:
             self.h = h
 
     def add(self, w: np.ndarray) -> None:
+        w = (np.asarray(w, dtype=np.float64) - self.shift) / self.scale
         self.rows.append(w)
         if self.h is not None:
             self.h.addRow(-_highspy.kHighsInf, 0.0, self.S + 1, self._cols, np.append(w, -1.0))
 
     def solve(self, phi: np.ndarray) -> tuple[float, np.ndarray]:
+        """``(max_b phi . b - max_w w . b, maximiser b)`` in the caller's units."""
+        t, b = self._solve((np.asarray(phi, dtype=np.float64) - self.shift) / self.scale)
+        return t * self.scale, b
+
+    def _solve(self, phi: np.ndarray) -> tuple[float, np.ndarray]:
         S = self.S
         if not self.rows:
             b = np.zeros(S)
@@ -155,20 +171,29 @@ class _DominanceLP:
             if h.getModelStatus() == _highspy.HighsModelStatus.kOptimal:
                 x = np.asarray(h.getSolution().col_value)
                 return float(phi @ x[:S] - x[S]), x[:S]
+        # highspy missing or its run failed: the same LP through scipy's HiGHS, checked (never silently wrong)
         W = np.asarray(self.rows)
         c = np.r_[-phi, 1.0]
         A_ub = np.hstack([W, -np.ones((W.shape[0], 1))])
         A_eq = np.r_[np.ones(S), 0.0][None, :]
         res = linprog(c, A_ub=A_ub, b_ub=np.zeros(W.shape[0]), A_eq=A_eq, b_eq=[1.0],
                       bounds=[(0.0, 1.0)] * S + [(None, None)], method="highs")
-        if res.status != 0:  # pragma: no cover - the LP is bounded and feasible
-            raise ConvergenceError(f"HiGHS failed on a dominance LP: {res.message}")
+        if res.status != 0:
+            raise ConvergenceError(f"HiGHS failed on a dominance LP (S={S}, {W.shape[0]} rows, vectors scaled by "
+                                   f"1/{self.scale:.3g}): {res.message}")
         return -float(res.fun), np.asarray(res.x[:S])
+
+
+def _lp_scaling(A: np.ndarray) -> tuple[float, float]:
+    """``(shift, scale)`` mapping the entries of ``A`` into ``[0, 1]`` (scale 1 when they are all equal)."""
+    lo, hi = float(np.min(A)), float(np.max(A))
+    return lo, (hi - lo) if hi > lo else 1.0
 
 
 def _witness_lp(phi: np.ndarray, W: np.ndarray) -> tuple[float, np.ndarray]:
     """``max_{b in simplex} min_{w in W} (phi - w) . b`` and its maximiser (White 1991's LP)."""
-    lp = _DominanceLP(phi.shape[0])
+    shift, scale = _lp_scaling(np.vstack([phi[None, :], W]) if len(W) else phi[None, :])
+    lp = _DominanceLP(phi.shape[0], shift, scale)
     for w in W:
         lp.add(w)
     return lp.solve(phi)
@@ -194,18 +219,20 @@ def _dominated_by_pair(phi: np.ndarray, W: np.ndarray, tol: float) -> bool:
 def _seed_beliefs(S: int, seed: int) -> np.ndarray:
     """Simplex corners and ``N_SEED_BELIEFS`` seeded Dirichlet(1) beliefs (cached: prune is called very often)."""
     B = np.vstack([np.eye(S), np.random.default_rng(seed).dirichlet(np.ones(S), size=N_SEED_BELIEFS)])
-    B.flags.writeable = False
-    return B
+    return readonly(B)
 
 
-def prune(alpha: np.ndarray, tol: float = PRUNE_TOL, seed: int = 0, atol: float | None = None) -> np.ndarray:
+def prune(alpha: np.ndarray, tol: float = PRUNE_TOL, seed: int = 0, atol: float | None = None,
+          deadline: tuple[float, str] | None = None) -> np.ndarray:
     """Indices (sorted) of a parsimonious subset of ``alpha`` representing the same upper envelope.
 
     Pointwise-dominance filter, then Lark's filter with HiGHS dominance LPs; the winners at the simplex
     corners and at ``N_SEED_BELIEFS`` seeded random beliefs enter the kept set without an LP.  Ties are
     broken lexicographically, so among vectors equal on the envelope one representative is kept.
     Guarantee: the kept envelope is below the full one by at most ``tol_abs = atol`` (if given) or
-    ``tol * max(1, max |alpha|)`` at every belief (up to HiGHS's own tolerance)."""
+    ``tol * max(1, max |alpha|)`` at every belief (up to HiGHS's own tolerance).  ``deadline = (t, message)``:
+    raise :class:`mdplab.errors.BudgetExceededError` with ``message`` once ``time.perf_counter() > t`` (checked
+    before every LP)."""
     K, S = alpha.shape
     if K <= 1:
         return np.arange(K)
@@ -230,11 +257,13 @@ def prune(alpha: np.ndarray, tol: float = PRUNE_TOL, seed: int = 0, atol: float 
     F = list(np.flatnonzero(~won))
     lp = None
     while F:
+        if deadline is not None and time.perf_counter() > deadline[0]:
+            raise BudgetExceededError(deadline[1])
         if _dominated_by_pair(A[F[-1]], A[W], tol_abs):
             F.pop()
             continue
         if lp is None:
-            lp = _DominanceLP(S)
+            lp = _DominanceLP(S, *_lp_scaling(A))
             for w in W:
                 lp.add(A[w])
         phi = F[-1]
@@ -296,19 +325,13 @@ def exact_backup(model: POMDP, V: AlphaSet, gamma: float | None = None, tol: flo
         acts.append(np.full(acc_vec.shape[0], a))
     allv, allp, alla = np.vstack(vecs), np.vstack(ptrs), np.concatenate(acts)
     keep = prune(allv, tol, atol=atol)
-    return AlphaSet(alpha=_ro(allv[keep]), action=_ro(alla[keep].astype(np.int64)), next=_ro(allp[keep].astype(np.int64)))
-
-
-def _ro(x: np.ndarray) -> np.ndarray:
-    x = np.ascontiguousarray(x)
-    x.flags.writeable = False
-    return x
+    return AlphaSet(alpha=readonly(allv[keep]), action=readonly(alla[keep].astype(np.int64)), next=readonly(allp[keep].astype(np.int64)))
 
 
 def zero_alpha_set(model: POMDP) -> AlphaSet:
     """``V_0 = {0}``."""
-    return AlphaSet(alpha=_ro(np.zeros((1, model.n_states))), action=_ro(np.zeros(1, dtype=np.int64)),
-                    next=_ro(np.full((1, model.n_observations), -1, dtype=np.int64)))
+    return AlphaSet(alpha=readonly(np.zeros((1, model.n_states))), action=readonly(np.zeros(1, dtype=np.int64)),
+                    next=readonly(np.full((1, model.n_observations), -1, dtype=np.int64)))
 
 
 def blind_policy_alphas(model: POMDP, gamma: float | None = None) -> AlphaSet:
@@ -320,7 +343,7 @@ def blind_policy_alphas(model: POMDP, gamma: float | None = None) -> AlphaSet:
     S, A = model.n_states, model.n_actions
     alpha = np.stack([np.linalg.solve(np.eye(S) - gamma * model.P[:, a, :], model.R[:, a]) for a in range(A)])
     nxt = np.tile(np.arange(A)[:, None], (1, model.n_observations))
-    return AlphaSet(alpha=_ro(alpha), action=_ro(np.arange(A, dtype=np.int64)), next=_ro(nxt.astype(np.int64)))
+    return AlphaSet(alpha=readonly(alpha), action=readonly(np.arange(A, dtype=np.int64)), next=readonly(nxt.astype(np.int64)))
 
 
 # ================================================================================ solutions
@@ -601,8 +624,8 @@ def point_based_value_iteration(model: POMDP, max_seconds: float = 10.0, n_belie
         lower = max(lower, float(np.max(alpha @ b0)))
         upper = min(upper, float(upper_at(b0[None])[0]))
         hist.append((time.perf_counter() - t0, lower, upper))
-    V = AlphaSet(alpha=_ro(alpha), action=_ro(action.astype(np.int64)),
-                 next=_ro(np.full((alpha.shape[0], nO), -1, dtype=np.int64)))
+    V = AlphaSet(alpha=readonly(alpha), action=readonly(action.astype(np.int64)),
+                 next=readonly(np.full((alpha.shape[0], nO), -1, dtype=np.int64)))
     return POMDPSolution(value=lower, lower=lower, upper=upper, alpha=V, iterations=rounds,
                          converged=upper - lower <= tol, method="perseus_sawtooth", seconds=time.perf_counter() - t0,
                          history=np.asarray(hist), info={"n_beliefs": int(beliefs.shape[0])})
@@ -694,7 +717,7 @@ def heuristic_search_value_iteration(model: POMDP, max_seconds: float = 10.0, to
             alpha, action = np.ascontiguousarray(alpha[keep]), action[keep]
         hist.append((time.perf_counter() - t0, float(L(b0[None])[0]), float(U(b0[None])[0])))
     lower, upper = hist[-1][1], hist[-1][2]
-    V = AlphaSet(alpha=_ro(alpha), action=_ro(action), next=_ro(np.full((alpha.shape[0], nO), -1, dtype=np.int64)))
+    V = AlphaSet(alpha=readonly(alpha), action=readonly(action), next=readonly(np.full((alpha.shape[0], nO), -1, dtype=np.int64)))
     return POMDPSolution(value=lower, lower=lower, upper=upper, alpha=V, iterations=trials,
                          converged=upper - lower <= tol, method="hsvi", seconds=time.perf_counter() - t0,
                          history=np.asarray(hist), info={"n_upper_points": int(pts.shape[0])})
@@ -726,7 +749,7 @@ def policy_graph(solution: POMDPSolution, b0: np.ndarray) -> PolicyGraph:
         nxt = np.vstack([np.where(V.next >= 0, V.next + (offsets[h - 1] if h > 0 else 0), -1)
                          for h, V in enumerate(stages)])
         start = int(offsets[-1] + stages[-1].best(b0))
-        return PolicyGraph(action=_ro(action), next=_ro(nxt), start=start, offsets=_ro(offsets), exact=True)
+        return PolicyGraph(action=readonly(action), next=readonly(nxt), start=start, offsets=readonly(offsets), exact=True)
     V = solution.alpha
     prev = solution.info.get("previous")
     if prev is None:
@@ -735,5 +758,58 @@ def policy_graph(solution: POMDPSolution, b0: np.ndarray) -> PolicyGraph:
     d = np.abs(prev.alpha[:, None, :] - V.alpha[None, :, :]).max(axis=2)
     m = np.argmin(d, axis=1)
     exact = bool(np.all(d[np.arange(len(prev)), m] <= 1e-6 * max(1.0, float(np.abs(V.alpha).max()))))
-    return PolicyGraph(action=V.action, next=_ro(m[V.next]), start=V.best(b0), offsets=_ro(np.zeros(1, dtype=np.int64)),
+    return PolicyGraph(action=V.action, next=readonly(m[V.next]), start=V.best(b0), offsets=readonly(np.zeros(1, dtype=np.int64)),
                        exact=exact)
+
+
+# ---------------------------------------------------------------------------------------- one-call summary
+#: Budgets of :func:`solve_pomdp_summary`: exact value iteration gives up past this many alpha vectors or
+#: seconds, then HSVI and Perseus get ``POINT_BASED_SECONDS / 2`` each.
+MAX_EXACT_ALPHA = 2000
+MAX_EXACT_SECONDS = 60.0
+POINT_BASED_SECONDS = 60.0
+#: The only ``method`` the summary takes: it picks the planner itself (below).
+POMDP_METHODS = ("auto",)
+
+
+def solve_pomdp_summary(model: POMDP, *, method: str = "auto", discount_tol: float | None = None,
+                        tol: float | None = None) -> dict:
+    """Solve ``model`` at ``b0`` and return a plain dict (what ``mdplab solve FILE.POMDP`` prints).
+
+    * finite horizon (``model.horizon = H``): the exact ``H``-step value by incremental pruning
+      (discount ``model.gamma``).  Keys ``value, n_alpha, seconds, horizon, method``.
+    * discounted: certified exact value iteration to ``discount_tol`` (default ``tol``, else 1e-6); if the
+      alpha set grows past :data:`MAX_EXACT_ALPHA` or :data:`MAX_EXACT_SECONDS` pass, HSVI and then Perseus,
+      intersecting the valid intervals.  Keys ``value, lower, upper`` (``lower <= V*(b0) <= upper``),
+      ``certified`` (``upper - lower <= tol``), ``tol, n_alpha, seconds, method, iterations``.
+
+    ``method`` must be ``"auto"`` (:data:`POMDP_METHODS`): any other raises :class:`ModelError`.
+    """
+    if not isinstance(model, POMDP):
+        raise ModelError(f"solve_pomdp_summary needs a POMDP; got {type(model).__name__}")
+    if method not in POMDP_METHODS:
+        raise ModelError(f"method={method!r} (--method) is not available for POMDPs: the POMDP planner chooses "
+                         f"itself (exact value iteration, then HSVI and Perseus); use {' | '.join(POMDP_METHODS)}")
+    t0 = time.perf_counter()
+    if model.criterion == "finite":
+        sol = finite_horizon_value_iteration(model)
+        return {"value": sol.value, "n_alpha": sol.n_alpha, "seconds": time.perf_counter() - t0,
+                "horizon": int(sol.iterations), "method": sol.method}
+    eps = discount_tol if discount_tol is not None else (tol if tol is not None else 1e-6)
+    if not eps > 0:
+        raise ModelError(f"discount_tol (--discount-tol) must be > 0; got {eps}")
+    sol = discounted_value_iteration(model, tol=eps, max_alpha=MAX_EXACT_ALPHA, max_seconds=MAX_EXACT_SECONDS)
+    lower, upper = sol.lower, sol.upper
+    if not sol.converged:
+        # every one of these intervals contains V*(b0), so their intersection does too
+        for run in (lambda: heuristic_search_value_iteration(model, max_seconds=POINT_BASED_SECONDS / 2, tol=eps),
+                    lambda: point_based_value_iteration(model, max_seconds=POINT_BASED_SECONDS / 2, tol=eps)):
+            pb = run()
+            if pb.lower > lower:
+                sol = pb
+            lower, upper = max(lower, pb.lower), min(upper, pb.upper)
+            if upper - lower <= eps:
+                break
+    return {"value": lower, "lower": lower, "upper": upper, "certified": bool(upper - lower <= eps),
+            "tol": eps, "n_alpha": sol.n_alpha, "seconds": time.perf_counter() - t0, "method": sol.method,
+            "iterations": sol.iterations}

@@ -30,6 +30,7 @@ import numpy as np
 import scipy.linalg
 
 from ._kernels import sde as _k
+from .arrays import readonly
 from .errors import ModelError
 
 __all__ = ["LinearSDE", "Diffusion", "Paths", "Trajectories", "ornstein_uhlenbeck", "brownian_motion",
@@ -44,8 +45,7 @@ def _finite_array(name: str, a, ndim: int) -> np.ndarray:
     bad = np.argwhere(~np.isfinite(arr))
     if bad.size:
         raise ModelError(f"{name} has a non-finite entry at index {tuple(bad[0])}: {arr[tuple(bad[0])]}")
-    arr.setflags(write=False)
-    return arr
+    return readonly(arr)
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,11 @@ from typing import Any
 
 import numpy as np
 
+from .arrays import readonly
+
 
 def _freeze(x: Any) -> Any:
-    if isinstance(x, np.ndarray):
-        x = np.ascontiguousarray(x)
-        x.flags.writeable = False
-    return x
+    return readonly(x) if isinstance(x, np.ndarray) else x
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,15 @@ runs the rest of the solve on one thread.
 Results do not depend on the thread count (every kernel computes each state's output from its inputs
 alone and reduces across threads only by exact ``min``/``max``), so the guard changes timings, never
 numbers (tested).
+
+This module is the one place that changes numba's thread count: :func:`numba_threads` (a context manager
+that sets a count and restores the previous one) serves the small-model rule of
+:mod:`mdplab.operators`, the one-thread-per-cell rule of the scenario runner and :class:`StallGuard`.
 """
 from __future__ import annotations
+
+import contextlib
+from typing import Iterator
 
 import numba
 
@@ -24,6 +31,21 @@ STALL_MARGIN_SECONDS = 1e-3
 STALL_LIMIT = 2
 
 
+@contextlib.contextmanager
+def numba_threads(n: int) -> Iterator[int]:
+    """Run the body with ``n`` numba threads, restoring the previous count on exit (also on an exception).
+    Yields the previous count.  A no-op when the count is already ``n``."""
+    previous = numba.get_num_threads()
+    if previous == n:
+        yield previous
+        return
+    numba.set_num_threads(n)
+    try:
+        yield previous
+    finally:
+        numba.set_num_threads(previous)
+
+
 class StallGuard:
     """Context manager for one solve: ``record(kind, seconds)`` after each threaded call of a kind
     (calls of one kind do about the same work); once ``limit`` calls have stalled, numba runs on one
@@ -31,6 +53,7 @@ class StallGuard:
     (or started on one thread)."""
 
     def __init__(self, ratio: float | None = None, margin: float | None = None, limit: int | None = None) -> None:
+        self._restore: contextlib.ExitStack | None = None
         # None reads the module constants at construction, so setting e.g. ``mdplab.threads.STALL_LIMIT``
         # (a huge value disables the fallback) applies to every later solve.
         self.ratio = STALL_RATIO if ratio is None else ratio
@@ -39,15 +62,16 @@ class StallGuard:
         self.fastest: dict[str, float] = {}
         self.stalls = 0
         self.serial = False
-        self._threads = 0
 
     def __enter__(self) -> StallGuard:
-        self._threads = numba.get_num_threads()
-        self.serial = self._threads == 1
+        self.serial = numba.get_num_threads() == 1
+        self._restore = contextlib.ExitStack()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        numba.set_num_threads(self._threads)
+        if self._restore is not None:
+            self._restore.close()   # restores the thread count if record() switched to one thread
+            self._restore = None
 
     def record(self, kind: str, seconds: float) -> None:
         if self.serial:
@@ -58,5 +82,7 @@ class StallGuard:
         if fastest is not None and seconds > max(self.ratio * fastest, fastest + self.margin):
             self.stalls += 1
             if self.stalls >= self.limit:
-                numba.set_num_threads(1)
+                if self._restore is None:
+                    raise RuntimeError("StallGuard.record called outside its with-block")
+                self._restore.enter_context(numba_threads(1))
                 self.serial = True

@@ -1,4 +1,4 @@
-"""Figure: return-distribution CDFs per objective (Avila Pires et al. 2025; spec Sec. 5.3 E1 and E2).
+"""Figure: return-distribution CDFs per objective (Avila Pires et al. 2025 E1 and E2).
 
 Reads the results of ``ddp_e1_cliff_cvar`` and ``ddp_e2_forage`` (:mod:`scenarios.distributional`), whose
 cells record the exact law of the executed read-off policy (forward propagation), flattened to keys

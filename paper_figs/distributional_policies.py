@@ -1,4 +1,4 @@
-"""Figure: stock-augmented policies over (state, stock) (Avila Pires et al. 2025; spec Sec. 5.3).
+"""Figure: stock-augmented policies over (state, stock) (Avila Pires et al. 2025).
 
 Reads the results of ``ddp_e1_cliff_cvar`` and ``ddp_e2_forage`` (:mod:`scenarios.distributional`).
 Left: E1 slippery cliff, CVaR inner problem f = min(x, 0), greedy action at t = 0 for every cell of the

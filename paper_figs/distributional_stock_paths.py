@@ -1,4 +1,4 @@
-"""Figure: the stock along sampled E2 trajectories (Avila Pires et al. 2025; spec Sec. 5.3 E2 "to plot").
+"""Figure: the stock along sampled E2 trajectories (Avila Pires et al. 2025 E2 "to plot").
 
 Reads the results of ``ddp_e2_forage`` (:mod:`scenarios.distributional`): each cell (target h*) records
 the stock ``c_t = (reward collected so far) - h*`` along 30 episodes of the read-off stock policy

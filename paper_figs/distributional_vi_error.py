@@ -1,4 +1,4 @@
-"""Figure: distributional VI error against iteration next to gamma^k (Avila Pires et al. 2025, spec T3).
+"""Figure: distributional VI error against iteration next to gamma^k (Avila Pires et al. 2025).
 
 Reads the results of ``ddp_vi_error`` (exact grid, gamma = 1/2) and ``ddp_vi_rate_gamma09``
 (approximate engine, gamma = 0.9): measured ``sup |F_K(eta_k) - F*|`` per seed against ``k`` on a log

@@ -1,4 +1,4 @@
-"""Figure: state-visitation heatmaps on E1 (Avila Pires et al. 2025; spec Sec. 5.3 "to plot").
+"""Figure: state-visitation heatmaps on E1 (Avila Pires et al. 2025 "to plot").
 
 Reads the results of ``ddp_e1_cliff_cvar`` (:mod:`scenarios.distributional`): expected number of visits
 to each cell of the 4x7 slippery cliff over the 20 steps (exact forward propagation of (state, stock)),

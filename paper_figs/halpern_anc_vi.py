@@ -1,10 +1,10 @@
 """Figure: Bellman error ``||T U^k - U^k||_inf`` of plain VI and Anc-VI against k, log-log, for gamma in
-{0.9, 0.99, 0.999, 1} (Lee & Ryu 2023; spec ``../shared/papers/halpern.md`` Secs. 2.7, 3.6), from ``U^0 = 0``.
+{0.9, 0.99, 0.999, 1} (Lee & Ryu 2023; ``docs/theory/lee2023anchoring.md``), from ``U^0 = 0``.
 
 Reads the results of ``anc_vi_vs_vi`` (gamma < 1) and ``anc_vi_vs_vi_gamma_one`` (gamma = 1)
 (:mod:`scenarios.halpern`): one row per instance, one column per gamma.
 
-* Top row, the hard chain of the lower bound (spec Sec. 3.6 [D]): VI's error is ``gamma^k`` exactly and
+* Top row, the hard chain of the lower bound ([D]): VI's error is ``gamma^k`` exactly and
   Anc-VI's is within a factor 4 of the lower bound: the regime ``k <~ 1/(1 - gamma)`` where anchoring wins.
 * Bottom row, random dense MDPs (one line per seed): fast mixing, where plain VI's error drops far below
   its worst case and beats Anc-VI (whose anchor term decays only like ``B_gen``).  At gamma = 1 the

@@ -1,12 +1,12 @@
 """Figure: exact residual against oracle calls (epochs = calls / n), log-log, every finite-sum method on one
-plot per problem (spec ``../shared/papers/halpern.md`` Sec. 4.1: policeman-burglar game, worst-case QP
+plot per problem (``docs/theory/cai2024.md``: policeman-burglar game, worst-case QP
 Lagrangian; Sec. 4.3: +-1-row least squares).
 
 Reads the results of ``oracle_calls_game``, ``oracle_calls_qp`` and ``oracle_calls_ls``
 (:mod:`scenarios.halpern`, cell :func:`scenarios.halpern.oracle_calls_cell`): each cell ran every method
 for the scenario's epoch budget and recorded its last-iterate residual at log-spaced epochs
 (``m<j>@<epoch>``; method ``j``'s label and step size come from :func:`scenarios.halpern.finite_sum_methods`:
-the official scripts' tuned values where they exist, game and QP, spec Sec. 4.1 [V], the theory defaults
+the official scripts' tuned values where they exist, game and QP [V], the theory defaults
 otherwise).  One line per method and seed.  Residuals are monitored with exact ``F`` and never charged.
 One PNG per problem with results: ``halpern_oracle_calls_<problem>.png``.
 """

@@ -1,5 +1,5 @@
 """Figure: discretisation error against the mesh dt, log-log, every policy-evaluation method of Jia & Zhou
-(2022) (spec ``../shared/papers/martingale_and_srrw.md`` A3.3, A3.6, A4.1, A4.2), fitted slopes in the legend.
+(2022) (``docs/theory/jia2022.md``), fitted slopes in the legend.
 
 * Left, exact expectations (scenario ``jia2022_lstd_bias``: Gauss-Hermite quadrature, OU instance A4.1,
   features ``(x^2, 1)``): ``|theta_1(dt) - a|`` for LSTD with the Euler increment (``bias``), for LSTD with the

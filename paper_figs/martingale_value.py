@@ -1,5 +1,4 @@
-"""Figure: learned value ``J^theta(0, x)`` against the closed-form truth (Jia & Zhou 2022; spec
-``../shared/papers/martingale_and_srrw.md`` A4.2, A4.3).
+"""Figure: learned value ``J^theta(0, x)`` against the closed-form truth (Jia & Zhou 2022; ``docs/theory/jia2022.md``).
 
 Reads the results of ``jia2022_value_fit`` (:func:`scenarios.martingale.value_fit_cell`; quick size: OU on
 [0, 1], kappa = sigma = 1, beta = 0.5, r = h = x^2, X_0 ~ N(0, 1), dt = 0.01, 4000 episodes), which records
@@ -7,7 +6,7 @@ Reads the results of ``jia2022_value_fit`` (:func:`scenarios.martingale.value_fi
 
 * Left, A4.2 anchored 3-parameter family: LSTD, martingale-loss fit, online TD(0) (one shared learner fed the
   episodes in parallel) and the MSTDE fit of the same family, against ``J(0, x) = a(0) x^2 + c(0)``.
-  theta_2 and theta_3 multiply nearly collinear time functions (spec A4.2): compare values, not parameters.
+  theta_2 and theta_3 multiply nearly collinear time functions: compare values, not parameters.
 * Right, A4.3 misspecified time-free family ``theta_1 x^2 + theta_2``: ML (close to the L2 projection of J) vs
   TD/LSTD with ``xi = (x^2, 1)`` (a Galerkin approximation far from it), with the projection and the truth.
 """

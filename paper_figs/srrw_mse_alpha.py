@@ -1,8 +1,7 @@
 """Figure: n Var(f^T x_n) against alpha (log-log) with the theory curve f^T V(alpha) f, the
-``doshi2023.variance_alpha_envelope`` bound and the i.i.d. level (Doshi, Hu & Eun 2023; spec
-``../shared/papers/martingale_and_srrw.md`` B4.3 (2)).
+``doshi2023.variance_alpha_envelope`` bound and the i.i.d. level (Doshi, Hu & Eun 2023; ``docs/theory/doshi2023.md``).
 
-Reads the results of ``srrw_mse_alpha`` (:mod:`scenarios.srrw`): the spec's toy graph G8, MHRW to the
+Reads the results of ``srrw_mse_alpha`` (:mod:`scenarios.srrw`): our toy graph G8, MHRW to the
 uniform law, f = (0, ..., 7), gamma_n = 1/(n+1), R runs of n steps per alpha and seed.  The Monte Carlo
 points (one per seed) carry 95% error bars (SE of a normal sample variance, sqrt(2/(R-1)) times the value);
 the theory line joins the cells' ``theory`` values.  The envelope is the scalar form

@@ -1,13 +1,12 @@
-"""Figure: SA-SRRW error curves per step-size regime (Hu, Doshi & Eun 2024; spec
-``../shared/papers/martingale_and_srrw.md`` B4.3 (3) and (4)).
+"""Figure: SA-SRRW error curves per step-size regime (Hu, Doshi & Eun 2024; ``docs/theory/hu2024.md``).
 
 Left (results of ``sa_srrw_regimes``, :mod:`scenarios.srrw`): E (theta_n - theta*)^2 / beta_n against n
-on the spec's toy (G8, MHRW to uniform, H(theta, i) = c_i - theta), alpha = 10, the SAME theta step
+on our toy (G8, MHRW to uniform, H(theta, i) = c_i - theta), alpha = 10, the SAME theta step
 b = 0.8 in every regime (a = 0.6 / 0.8 / 0.95 gives regimes i / ii / iii; comparing regimes with
 different b mixes in the beta_n factor), plus the alpha = 0 base chain and an i.i.d. token; one line per
 seed; horizontal dashed lines are the theory V_theta of each regime (algorithms.sa_srrw; regime (iii)'s is
 alpha-free and coincides with the alpha = 0 line, drawn over it in green). Regimes (i) and
-(iii) approach their theory slowly (two-time-scale transients; spec B4.2 table), which the curves show.
+(iii) approach their theory slowly (two-time-scale transients), which the curves show.
 
 Right (results of ``sa_srrw_regime1_alpha``, ``sa_srrw_regime2_alpha``, ``sa_srrw_regime3_alpha``, when
 present): tr V_theta^(k)(alpha) against alpha (log-log) on the random logistic-regression instances of

@@ -1,6 +1,6 @@
 """Figure: TVD(x_n, mu) of the SRRW empirical measure against n (log-log) for several alpha and the
 i.i.d. sampler, on networkx's karate club with the Metropolis-Hastings base chain to the uniform law
-(Doshi, Hu & Eun 2023, spec ``../shared/papers/martingale_and_srrw.md`` B4.3 (1)).
+(Doshi, Hu & Eun 2023, ``docs/theory/doshi2023.md``).
 
 Reads the results of ``srrw_tvd_alpha`` (:mod:`scenarios.srrw`): per n, the mean TVD over R runs for
 alpha in {0, 1, 5, 10, 20} and for i.i.d. draws from mu, one point per seed, lines through the seed means.

@@ -130,3 +130,13 @@ def test_registry():
     names = {x.name for x in all_bounds()}
     assert {"puterman1994.vi_error", "puterman1994.vi_stopping_policy", "puterman1994.vi_stopping_values",
             "puterman1994.pi_monotone", "puterman1994.rvi_gain"} <= names
+
+
+def test_cite_prints_the_papers_numbering_and_the_theory_note():
+    s = Source("puterman1994", None, None, "Thm. 6.3.1(c)", "reconstructed",
+               theory="docs/theory/puterman1994.md#vi_stopping_policy")
+    assert s.cite() == ("puterman1994, Thm. 6.3.1(c) [reconstructed]; "
+                        "see docs/theory/puterman1994.md#vi_stopping_policy")
+    unknown = Source("doshi2023", "2305.05097", "v1", None, "derived", theory="docs/theory/doshi2023.md#tvd_rate")
+    assert "paper's number unknown" in unknown.cite() and "arXiv:2305.05097v1" in unknown.cite()
+    assert "docs/theory/doshi2023.md#tvd_rate" in unknown.cite()

@@ -1,6 +1,7 @@
 """Cassandra .POMDP/.MDP reader and writer: every shared file loads, the grammar's forms, malformed files.
 
-Reference files and numbers: ../shared/data/README.md §1 (pomdp-solve, POMDPFiles.jl, SARSOP, ZMDP copies)."""
+Reference numbers: tests/data/pomdp_reference_values.json (sources in tests/data/README.md); the Cassandra
+.POMDP files themselves (CC BY-NC 4.0) are not shipped: these tests skip without them."""
 from __future__ import annotations
 
 import json
@@ -18,14 +19,14 @@ POMDP_FILES = ["tiger.aaai.POMDP", "tiger.95.POMDP", "4x3.95.POMDP", "cheese.95.
                "hallway.POMDP", "three_state.pomdp"]
 
 
-def _ref(shared_data):
-    return json.loads((shared_data / "reference_values" / "pomdp_reference_values.json").read_text())["files"]
+def _ref(test_data):
+    return json.loads((test_data / "pomdp_reference_values.json").read_text())["files"]
 
 
 @pytest.mark.parametrize("name", POMDP_FILES)
-def test_every_shared_file_loads_with_published_sizes(shared_data, name):
-    ref = _ref(shared_data)[name]
-    m = read_cassandra(shared_data / "pomdp" / name)
+def test_every_shared_file_loads_with_published_sizes(pomdp_file, test_data, name):
+    ref = _ref(test_data)[name]
+    m = read_cassandra(pomdp_file(name))
     assert isinstance(m, POMDP)
     assert (m.n_states, m.n_actions, m.n_observations, m.gamma) == (ref["n_states"], ref["n_actions"],
                                                                     ref["n_observations"], ref["discount"])
@@ -38,8 +39,8 @@ def test_shared_pomdp_directory_is_fully_covered(shared_data):
     assert on_disk == set(POMDP_FILES)
 
 
-def test_tiger_semantics(shared_data):
-    m = read_cassandra(shared_data / "pomdp" / "tiger.95.POMDP")
+def test_tiger_semantics(pomdp_file):
+    m = read_cassandra(pomdp_file("tiger.95.POMDP"))
     assert m.state_names == ("tiger-left", "tiger-right")
     assert m.observation_names == ("tiger-left", "tiger-right")   # separate namespaces
     np.testing.assert_array_equal(m.P[:, 0, :], np.eye(2))         # T:listen identity
@@ -48,25 +49,25 @@ def test_tiger_semantics(shared_data):
     np.testing.assert_array_equal(m.R, [[-1, -100, 10], [-1, 10, -100]])
 
 
-def test_network_commented_start_is_uniform_and_paint_start(shared_data):
-    f = read_cassandra_file(shared_data / "pomdp" / "network.POMDP")
+def test_network_commented_start_is_uniform_and_paint_start(pomdp_file):
+    f = read_cassandra_file(pomdp_file("network.POMDP"))
     assert not f.has_start
     np.testing.assert_allclose(f.model.b0, np.full(7, 1 / 7))
-    paint = read_cassandra(shared_data / "pomdp" / "paint.95.POMDP")
+    paint = read_cassandra(pomdp_file("paint.95.POMDP"))
     np.testing.assert_array_equal(paint.b0, [0.5, 0, 0, 0.5])
     # paint's next-line single entries and the wildcard-start rows
     assert paint.P[0, 0, 1] == 0.9 and paint.P[3, 0, 2] == 0.9
     np.testing.assert_array_equal(paint.P[:, 3, :], np.tile([0.5, 0, 0, 0.5], (4, 1)))
 
 
-def test_goal_reward_on_entering_is_folded(shared_data):
+def test_goal_reward_on_entering_is_folded(pomdp_file):
     # mini-hall2: R: * : * : 12 : * 1.0, so r(s, a) = P(s' = 12 | s, a)
-    m = read_cassandra(shared_data / "pomdp" / "mini-hall2.POMDP")
+    m = read_cassandra(pomdp_file("mini-hall2.POMDP"))
     np.testing.assert_allclose(m.R, m.P[:, :, 12], atol=1e-12)
 
 
-def test_zmdp_mdp_file_start_and_value(shared_data):
-    path = shared_data / "mdp" / "zmdp_test12.mdp"
+def test_zmdp_mdp_file_start_and_value(test_data):
+    path = test_data / "zmdp_test12.mdp"
     m = read_cassandra(path)
     assert isinstance(m, MDP) and m.gamma == 0.9
     start = read_cassandra_start(path)
@@ -197,8 +198,8 @@ def test_undiscounted_file_needs_horizon(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["tiger.95.POMDP", "paint.95.POMDP", "hallway.POMDP"])
-def test_round_trip_shared_files(shared_data, tmp_path, name):
-    m = read_cassandra(shared_data / "pomdp" / name)
+def test_round_trip_shared_files(pomdp_file, tmp_path, name):
+    m = read_cassandra(pomdp_file(name))
     out = tmp_path / "rt.POMDP"
     write_cassandra(m, out)
     m2 = read_cassandra(out)

@@ -1,7 +1,7 @@
 """Tests of stock-augmented distributional DP (Avila Pires et al. 2025, arXiv:2501.13028v2).
 
 Checklist: the V1-V15 table of ``../shared/papers/distributional_dp.md`` Sec. 6.  Oracles: published
-projection cases and analytic return laws in ``../shared/data/distributional/`` (read at test time),
+projection cases and analytic return laws in ``tests/data/`` (sources in ``tests/data/README.md``),
 brute-force enumeration of history-dependent policies and history trees on tiny instances (exact
 Fraction arithmetic), the core's VI / backward induction, and the spec's [X] reference numbers
 (written here as constants with their source).
@@ -12,6 +12,7 @@ import json
 import math
 import warnings
 from fractions import Fraction as F
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -29,7 +30,7 @@ from algorithms.distributional import (CategoricalSupport, FiniteDistribution, S
                                        stock_backward_induction, var_by_bisection, wasserstein1)
 from algorithms.distributional import exact as ex
 from algorithms.distributional.diagnostics import ObjectiveWarning, diagnose_objective
-from mdplab._kernels import distributional as K
+from algorithms.distributional import _kernels as K
 from mdplab.errors import ModelError
 from scenarios import distributional as inst
 
@@ -38,13 +39,17 @@ TOL = {"mass": 1e-12, "float": 1e-10, "core": 1e-9, "reference": 1e-3,
        "shadow": 1e-9}  # shadow: two float summation orders over H = 20 stages, values up to 70
 
 
-def _data(shared_data, name):
-    return json.loads((shared_data / "distributional" / name).read_text())
+#: Published cases shipped with the tests (sources and licenses: tests/data/README.md).
+TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+def _data(name):
+    return json.loads((TEST_DATA / name).read_text())
 
 
 # ============================================================================ projections (data files)
-def test_categorical_projection_published_cases(shared_data):
-    cases = _data(shared_data, "categorical_projection_cases.json")["cases"]
+def test_categorical_projection_published_cases():
+    cases = _data("categorical_projection_cases.json")["cases"]
     assert len(cases) == 7
     for case in cases:
         supports = case.get("target_support_per_row") or [case["target_support"]] * len(case["supports"])
@@ -52,8 +57,8 @@ def test_categorical_projection_published_cases(shared_data):
             np.testing.assert_allclose(categorical_projection(atoms, w, target), expected, atol=1e-12, err_msg=case["name"])
 
 
-def test_categorical_projection_rejects_invalid_supports(shared_data):
-    bad = _data(shared_data, "categorical_projection_cases.json")["invalid_inputs_that_must_be_rejected"]
+def test_categorical_projection_rejects_invalid_supports():
+    bad = _data("categorical_projection_cases.json")["invalid_inputs_that_must_be_rejected"]
     for case in bad:
         with pytest.raises(ValueError, match="categorical support"):
             categorical_projection(case["supports"][0], case["weights"][0], case["target_support"])
@@ -73,8 +78,8 @@ def _single_state_fixed_point(values, probs, gamma, support, n_iter=700):
     return eta[0]
 
 
-def test_bernoulli_gamma_09_categorical_fixed_point_is_binomial(shared_data):
-    ex_ = {e["name"]: e for e in _data(shared_data, "analytic_return_distributions.json")["examples"]}["bernoulli_half_gamma_0.9"]
+def test_bernoulli_gamma_09_categorical_fixed_point_is_binomial():
+    ex_ = {e["name"]: e for e in _data("analytic_return_distributions.json")["examples"]}["bernoulli_half_gamma_0.9"]
     fp = ex_["computed_here_categorical_DP_fixed_point"]
     eta11 = _single_state_fixed_point([0, 1], [0.5, 0.5], 0.9, fp["support_K11"])
     np.testing.assert_allclose(eta11, [math.comb(10, i) / 1024 for i in range(11)], atol=1e-12)
@@ -92,16 +97,16 @@ def test_bernoulli_gamma_09_categorical_fixed_point_is_binomial(shared_data):
                                              ("bernoulli_half_gamma_half", [0, 1], "K9"),
                                              ("cantor_gamma_third", [0, 2], "K4"),
                                              ("cantor_gamma_third", [0, 2], "K5")])
-def test_categorical_fixed_points_from_data(shared_data, name, values, key):
-    e = {x["name"]: x for x in _data(shared_data, "analytic_return_distributions.json")["examples"]}[name]
+def test_categorical_fixed_points_from_data(name, values, key):
+    e = {x["name"]: x for x in _data("analytic_return_distributions.json")["examples"]}[name]
     fp = e["computed_here_categorical_DP_fixed_point"]
     probs = fp.get(f"probs_{key}") or [float(F(p)) for p in fp[f"probs_{key}_exact"]]
     eta = _single_state_fixed_point(values, [0.5, 0.5], e["gamma"], fp[f"support_{key}"])
     np.testing.assert_allclose(eta, probs, atol=1e-12)
 
 
-def test_analytic_projections_and_quantiles(shared_data):
-    ex_ = {e["name"]: e for e in _data(shared_data, "analytic_return_distributions.json")["examples"]}
+def test_analytic_projections_and_quantiles():
+    ex_ = {e["name"]: e for e in _data("analytic_return_distributions.json")["examples"]}
     d = ex_["deterministic_self_loop"]
     np.testing.assert_allclose(categorical_projection([10.0], [1.0], d["categorical_projection_on_support"]["support"]),
                                d["categorical_projection_on_support"]["probs"], atol=1e-12)
@@ -629,21 +634,21 @@ def test_mean_cvar_oce_equals_policy_enumeration(seed):
 
 # ============================================================================ quantile representation
 @pytest.mark.parametrize("m", [4, 5])
-def test_quantile_dp_fixed_point_uniform(shared_data, m):
+def test_quantile_dp_fixed_point_uniform(m):
     """Bernoulli(1/2) rewards at gamma = 1/2: G ~ Uniform[0, 2]; the Pi_Q T fixed point equals the
     published W1-optimal quantile projection of the true law (data file)."""
     from algorithms.distributional import quantile_policy_evaluation
-    e = {x["name"]: x for x in _data(shared_data, "analytic_return_distributions.json")["examples"]}["bernoulli_half_gamma_half"]
+    e = {x["name"]: x for x in _data("analytic_return_distributions.json")["examples"]}["bernoulli_half_gamma_half"]
     kern = joint_kernel_from_outcomes([[[(0.5, 0.0, 0), (0.5, 1.0, 0)]]])
     theta = quantile_policy_evaluation(kern, np.zeros(1, dtype=np.int64), 0.5, m, 200)
     np.testing.assert_allclose(theta[0], e["W1_optimal_quantile_projection"][f"m{m}"], atol=1e-12)
 
 
-def test_quantile_dp_approaches_true_variance(shared_data):
+def test_quantile_dp_approaches_true_variance():
     """gamma = 0.9 (true variance 25/19, data file): the quantile fixed point is mean-symmetric (mean 5)
     and its variance error shrinks as m grows (V12, quantile part)."""
     from algorithms.distributional import quantile_policy_evaluation
-    e = {x["name"]: x for x in _data(shared_data, "analytic_return_distributions.json")["examples"]}["bernoulli_half_gamma_0.9"]
+    e = {x["name"]: x for x in _data("analytic_return_distributions.json")["examples"]}["bernoulli_half_gamma_0.9"]
     kern = joint_kernel_from_outcomes([[[(0.5, 0.0, 0), (0.5, 1.0, 0)]]])
     errs = []
     for m in (5, 11, 51):

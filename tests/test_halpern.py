@@ -252,7 +252,7 @@ def test_entropic_mirror_prox_gap_bound():
 def test_policeman_burglar_all_methods_reduce_residual():
     """Spec 5.4 qualitative run (n = 100, 100 epochs, the official scripts' tuned steps [V]): every method
     at least halves the natural residual.  (Orderings between methods are reported in
-    docs/readme/halpern.md, not asserted: none is a theorem for last iterates on constrained games.)"""
+    docs/halpern.md, not asserted: none is a theorem for last iterates on constrained games.)"""
     op = policeman_burglar(100)
     L2, Lfro = np.linalg.norm(op.payoff, 2), np.linalg.norm(op.payoff, "fro")
     r0 = op.residual(op.default_start())

@@ -19,7 +19,7 @@ NAMES = ["halpern_rotation", "halpern_cocoercive", "anc_vi_upper", "anc_vi_lower
 @pytest.mark.parametrize("name", NAMES)
 def test_first_quick_cell(name):
     sc = get_scenario(name)
-    assert sc.cell.__module__ == "scenarios.halpern"
+    assert sc.cell.__module__ == "scenarios.theorems.halpern"
     out = sc.cell(sc.grid["quick"][0], 12345)
     for check in sc.checks:
         measured = out[check.measured_key]

@@ -66,12 +66,12 @@ def test_cli_errors_exit_2(tmp_path, capsys):
     assert "discount" in capsys.readouterr().err
 
 
-def test_cassandra_mdp_file_zmdp_test12(shared_data):
+def test_cassandra_mdp_file_zmdp_test12(test_data):
     """ZMDP test12.mdp: published bounds 15.7891 / 15.7898 at state 0; exact 300/19 (data README)."""
     cassandra = pytest.importorskip("mdplab.cassandra")
-    m = cassandra.read_cassandra(shared_data / "mdp" / "zmdp_test12.mdp")
+    m = cassandra.read_cassandra(test_data / "zmdp_test12.mdp")
     assert isinstance(m, mdplab.MDP) and m.gamma == pytest.approx(0.9)
     v0 = mdplab.solve(m, method="pi").values[0]
     assert 15.7891 <= v0 <= 15.7898
     assert v0 == pytest.approx(300 / 19, rel=1e-12)
-    assert io.load(shared_data / "mdp" / "zmdp_test12.mdp").n_states == m.n_states
+    assert io.load(test_data / "zmdp_test12.mdp").n_states == m.n_states

@@ -1,4 +1,4 @@
-"""The figure scripts follow the harness convention (docs/readme/harness.md): ``make(results_dir, out_dir)``
+"""The figure scripts follow the harness convention (docs/harness.md): ``make(results_dir, out_dir)``
 reads ``<scenario>.jsonl`` results files, returns ``[]`` at once when they are absent, and draws PNGs from a
 run of its scenarios.
 
@@ -9,15 +9,16 @@ verdicts pass too.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import time
 
 import pytest
 
-import scenarios.cli
+import paper_figs
 from scenarios.registry import get_scenario
 from scenarios.runner import evaluate_scenario, run_cells
 
-SCRIPTS = scenarios.cli.figure_scripts()
+SCRIPTS = paper_figs.figure_names()
 
 #: scripts that still compute their data themselves: they are not yet held to the convention; remove a
 #: name here once its script reads results files (every script does now).
@@ -25,9 +26,9 @@ COMPUTES_ITSELF: set[str] = set()
 
 
 @pytest.mark.parametrize("script", [pytest.param(s, marks=pytest.mark.skip(reason="computes its data itself"))
-                                    if s.stem in COMPUTES_ITSELF else s for s in SCRIPTS], ids=lambda s: s.stem)
+                                    if s in COMPUTES_ITSELF else s for s in SCRIPTS])
 def test_make_returns_nothing_quickly_without_results(script, tmp_path):
-    module = scenarios.cli.load_script(script)
+    module = importlib.import_module(f"paper_figs.{script}")
     t0 = time.perf_counter()
     assert module.make(tmp_path / "results", tmp_path / "figs") == []
     # generous: a script that computes its data takes a minute; reading nothing takes milliseconds
@@ -75,7 +76,7 @@ def test_figure_draws_from_a_run_of_its_scenarios(figure, tmp_path):
     for name, grid, seeds in TRIMMED[figure]:
         records = run_cells([_trim(name, grid)], out_dir=tmp_path, n_seeds=seeds)[name]
         assert records and all("error" not in r for r in records), records
-    made = scenarios.cli.load_script(scenarios.cli.PAPER_FIGS / f"{figure}.py").make(tmp_path, tmp_path / "figs")
+    made = importlib.import_module(f"paper_figs.{figure}").make(tmp_path, tmp_path / "figs")
     assert sorted(p.name for p in made) == sorted(OUTPUTS.get(figure, [f"{figure}.png"]))
     assert all(p.stat().st_size > 1000 for p in made)
 
@@ -87,5 +88,5 @@ def test_figure_from_the_quick_scenarios_with_passing_verdicts(figure, tmp_path)
         sc = get_scenario(name)
         rows = evaluate_scenario(sc, run_cells([sc], out_dir=tmp_path)[name])
         assert rows and all(r["verdict"] == "PASS" for r in rows), rows
-    made = scenarios.cli.load_script(scenarios.cli.PAPER_FIGS / f"{figure}.py").make(tmp_path, tmp_path / "figs")
+    made = importlib.import_module(f"paper_figs.{figure}").make(tmp_path, tmp_path / "figs")
     assert sorted(p.name for p in made) == sorted(OUTPUTS.get(figure, [f"{figure}.png"]))

@@ -29,8 +29,8 @@ TIGER_AAAI = 1.933439
 ZMDP_THREE_STATE = (20.8260, 20.8269)
 
 
-def tiger(shared_data, name="tiger.95.POMDP"):
-    return read_cassandra(shared_data / "pomdp" / name)
+def tiger(pomdp_file, name="tiger.95.POMDP"):
+    return read_cassandra(pomdp_file(name))
 
 
 def random_pomdp(seed, S=3, A=2, nO=2, **crit):
@@ -116,12 +116,12 @@ def test_projection_and_point_backup_match_numpy():
 
 
 # ------------------------------------------------------------------------------------------- exact VI
-def test_tiger_horizon_15_matches_published_set(shared_data):
-    ref = json.loads((shared_data / "reference_values" / "tiger_reference_values.json").read_text())
+def test_tiger_horizon_15_matches_published_set(pomdp_file, test_data):
+    ref = json.loads((test_data / "tiger_reference_values.json").read_text())
     pub = ref["tiger.95.POMDP"]["ai_toolbox_horizon15_exact"]
     vecs = np.array([v["alpha"] for v in pub["vectors"]])
     acts = np.array([v["action"] for v in pub["vectors"]])
-    sol = pp.finite_horizon_value_iteration(tiger(shared_data), 15)
+    sol = pp.finite_horizon_value_iteration(tiger(pomdp_file), 15)
     assert sol.n_alpha == 47 == pub["num_vectors"]
     assert sol.value == pytest.approx(TIGER_V15_B0, abs=1e-10)
     d = np.abs(sol.alpha.alpha[:, None, :] - vecs[None]).max(axis=2)
@@ -131,17 +131,17 @@ def test_tiger_horizon_15_matches_published_set(shared_data):
     np.testing.assert_array_equal(sol.alpha.action, acts[match])
 
 
-def test_tiger_horizon_2_undiscounted(shared_data):
-    m = tiger(shared_data).with_criterion(discount=1.0, horizon=2)
+def test_tiger_horizon_2_undiscounted(pomdp_file):
+    m = tiger(pomdp_file).with_criterion(discount=1.0, horizon=2)
     sol = pp.finite_horizon_value_iteration(m)
     got = sorted(map(tuple, np.round(sol.alpha.alpha, 10)))
     assert got == sorted(TIGER_H2_UNDISCOUNTED)
 
 
 @pytest.mark.parametrize("H, value", [(1, -1.0), (2, -1.95), (3, 2.3098), (4, 1.795544), (5, 2.763096)])
-def test_tiger_short_horizons(shared_data, H, value):
+def test_tiger_short_horizons(pomdp_file, H, value):
     # computed_here values of ../shared/data README §1 (independent scratch 1-D envelope VI), 7 digits
-    assert pp.finite_horizon_value_iteration(tiger(shared_data), H).value == pytest.approx(value, abs=5e-7)
+    assert pp.finite_horizon_value_iteration(tiger(pomdp_file), H).value == pytest.approx(value, abs=5e-7)
 
 
 def _all_policy_trees(A, nO, H):
@@ -189,8 +189,8 @@ def test_pruning_keeps_the_envelope_and_drops_dominated():
         assert pp._witness_lp(alpha[k], others)[0] > 0
 
 
-def test_finite_horizon_policy_graph_reproduces_value(shared_data):
-    m = tiger(shared_data)
+def test_finite_horizon_policy_graph_reproduces_value(pomdp_file):
+    m = tiger(pomdp_file)
     sol = pp.finite_horizon_value_iteration(m, 5)
     g = pp.policy_graph(sol, m.b0)
 
@@ -225,8 +225,8 @@ def _controller_value(m, g):
     return np.linalg.solve(A_mat, rhs).reshape(N, S)
 
 
-def test_tiger_aaai_certified_value_and_policy_graph(shared_data):
-    m = tiger(shared_data, "tiger.aaai.POMDP")
+def test_tiger_aaai_certified_value_and_policy_graph(pomdp_file):
+    m = tiger(pomdp_file, "tiger.aaai.POMDP")
     sol = pp.discounted_value_iteration(m, tol=1e-6)
     assert sol.converged and sol.upper - sol.lower <= 1e-6
     # published to 6 decimals: the rounding interval must meet ours
@@ -237,15 +237,15 @@ def test_tiger_aaai_certified_value_and_policy_graph(shared_data):
     assert sol.lower - 1e-6 <= v <= sol.upper + 1e-12
 
 
-def test_three_state_within_zmdp_bounds(shared_data):
-    m = read_cassandra(shared_data / "pomdp" / "three_state.pomdp")
+def test_three_state_within_zmdp_bounds(pomdp_file):
+    m = read_cassandra(pomdp_file("three_state.pomdp"))
     sol = pp.discounted_value_iteration(m, tol=1e-4)
     assert sol.converged
     assert ZMDP_THREE_STATE[0] <= sol.lower <= sol.upper <= ZMDP_THREE_STATE[1]
 
 
-def test_tiger_95_certified_to_1e_6_inside_sarsop(shared_data):
-    sol = pp.discounted_value_iteration(tiger(shared_data), tol=1e-6)
+def test_tiger_95_certified_to_1e_6_inside_sarsop(pomdp_file):
+    sol = pp.discounted_value_iteration(tiger(pomdp_file), tol=1e-6)
     assert sol.converged
     assert SARSOP_TIGER[0] <= sol.lower <= sol.upper <= SARSOP_TIGER[1]
 
@@ -262,10 +262,10 @@ POMDP_FILES = ["tiger.aaai.POMDP", "tiger.95.POMDP", "4x3.95.POMDP", "cheese.95.
 
 
 @pytest.mark.parametrize("name", POMDP_FILES)
-def test_qmdp_fib_and_blind_bounds_match_reference(shared_data, name):
-    ref = json.loads((shared_data / "reference_values" / "pomdp_reference_values.json").read_text())["files"][name]
+def test_qmdp_fib_and_blind_bounds_match_reference(pomdp_file, test_data, name):
+    ref = json.loads((test_data / "pomdp_reference_values.json").read_text())["files"][name]
     c = ref["computed_here"]
-    m = read_cassandra(shared_data / "pomdp" / name)
+    m = read_cassandra(pomdp_file(name))
     # The JSON is rounded to 8 decimals.  4x4.95's start and reset rows sum to 1.000005 in the file; the
     # reference did not renormalise them and we do, which moves these bounds by ~2.6e-5 relative (checked by
     # recomputing with the raw rows), hence its looser tolerance.
@@ -286,8 +286,8 @@ def test_sawtooth_is_exact_at_points_and_corners():
 
 
 @pytest.mark.parametrize("name", ["tiger.95.POMDP", "4x3.95.POMDP"])
-def test_point_based_bounds_bracket(shared_data, name):
-    m = read_cassandra(shared_data / "pomdp" / name)
+def test_point_based_bounds_bracket(pomdp_file, name):
+    m = read_cassandra(pomdp_file(name))
     sol = pp.point_based_value_iteration(m, max_seconds=1.5, n_beliefs=32, seed=0)
     fib = float(np.max(m.b0 @ pp.fast_informed_bound_q(m)))
     assert pp.blind_policy_alphas(m).value(m.b0) - 1e-12 <= sol.lower <= sol.upper <= fib + 1e-9
@@ -296,8 +296,8 @@ def test_point_based_bounds_bracket(shared_data, name):
         assert sol.lower <= SARSOP_TIGER[1] and sol.upper >= SARSOP_TIGER[0]
 
 
-def test_point_based_is_seeded(shared_data):
-    m = read_cassandra(shared_data / "pomdp" / "4x3.95.POMDP")
+def test_point_based_is_seeded(pomdp_file):
+    m = read_cassandra(pomdp_file("4x3.95.POMDP"))
     a = pp.point_based_value_iteration(m, max_seconds=60, n_beliefs=16, tol=0.0, seed=3, max_rounds=3)
     b = pp.point_based_value_iteration(m, max_seconds=60, n_beliefs=16, tol=0.0, seed=3, max_rounds=3)
     assert a.iterations == b.iterations == 3
@@ -307,34 +307,34 @@ def test_point_based_is_seeded(shared_data):
 
 
 # ------------------------------------------------------------------------------------------- CLI
-def test_cli_solve_finite_horizon_json(shared_data, capsys):
+def test_cli_solve_finite_horizon_json(pomdp_file, capsys):
     from mdplab.cli import main
 
-    assert main(["solve", str(shared_data / "pomdp" / "tiger.95.POMDP"), "--horizon", "5", "--json"]) == 0
+    assert main(["solve", str(pomdp_file("tiger.95.POMDP")), "--horizon", "5", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["value"] == pytest.approx(2.763096, abs=5e-7)   # README §1 computed_here V_5(b0)
     assert out["seconds"] > 0
 
 
-def test_cli_solve_discounted_json(shared_data, capsys):
+def test_cli_solve_discounted_json(pomdp_file, capsys):
     from mdplab.cli import main
 
-    assert main(["solve", str(shared_data / "pomdp" / "tiger.aaai.POMDP"), "--discount-tol", "1e-5", "--json"]) == 0
+    assert main(["solve", str(pomdp_file("tiger.aaai.POMDP")), "--discount-tol", "1e-5", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["certified"] and out["upper"] - out["lower"] <= 1e-5
     assert out["lower"] <= TIGER_AAAI + 5e-7 and out["upper"] >= TIGER_AAAI - 5e-7
     assert {"value", "lower", "upper", "n_alpha", "seconds"} <= set(out)
 
 
-def test_hsvi_brackets_and_converges_on_tiger(shared_data):
-    m = tiger(shared_data, "tiger.aaai.POMDP")
+def test_hsvi_brackets_and_converges_on_tiger(pomdp_file):
+    m = tiger(pomdp_file, "tiger.aaai.POMDP")
     sol = pp.heuristic_search_value_iteration(m, max_seconds=20, tol=1e-2)
     assert sol.converged and sol.lower <= TIGER_AAAI + 5e-7 and sol.upper >= TIGER_AAAI - 5e-7
     assert np.all(np.diff(sol.history[:, 1]) >= -1e-12) and np.all(np.diff(sol.history[:, 2]) <= 1e-12)
 
 
-def test_hsvi_bounds_valid_on_4x3(shared_data):
-    m = read_cassandra(shared_data / "pomdp" / "4x3.95.POMDP")
+def test_hsvi_bounds_valid_on_4x3(pomdp_file):
+    m = read_cassandra(pomdp_file("4x3.95.POMDP"))
     sol = pp.heuristic_search_value_iteration(m, max_seconds=1.0, tol=1e-3)
     fib = float(np.max(m.b0 @ pp.fast_informed_bound_q(m)))
     assert pp.blind_policy_alphas(m).value(m.b0) - 1e-12 <= sol.lower <= sol.upper <= fib + 1e-9

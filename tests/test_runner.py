@@ -213,22 +213,17 @@ def test_reproduce_quick_json_end_to_end(tmp_path, capsys, monkeypatch):
     assert code == 0
     assert out == [{"scenario": "pi_monotone", "theorem": "puterman1994.pi_monotone", "checker": "lower",
                     "quantity": "measured", "verdict": "PASS", "reason": out[0]["reason"], "measured": 0.0, "bound": 0.0,
-                    "source": "puterman1994, Prop. 6.4.1 [reconstructed]"}]
+                    "source": "puterman1994, Prop. 6.4.1 [reconstructed]; see docs/theory/puterman1994.md#pi_monotone"}]
     assert (tmp_path / "report.md").exists() and (tmp_path / "figures" / "pi_monotone.png").exists()
     assert len(read_results(results_path(tmp_path, "pi_monotone"))) == 20
     # resume: nothing recomputed, same verdict
     assert main(["reproduce", "pi_monotone", "--quick", "--json", "--resume", "--out", str(tmp_path)]) == 0
     assert json.loads(capsys.readouterr().out)[0]["verdict"] == "PASS"
     # figures from the results files (only this scenario's script: the others belong to other tests)
-    import shutil
+    import paper_figs
 
-    import scenarios.cli
-
-    scripts = tmp_path / "scripts"
-    scripts.mkdir()
-    shutil.copy(scenarios.cli.PAPER_FIGS / "pi_monotone.py", scripts / "pi_monotone.py")
-    shutil.copy(scenarios.cli.PAPER_FIGS / "vi_error.py", scripts / "vi_error.py")   # no results: skipped
-    monkeypatch.setattr(scenarios.cli, "PAPER_FIGS", scripts)
+    assert {"pi_monotone", "vi_error"} <= set(paper_figs.figure_names())
+    monkeypatch.setattr(paper_figs, "figure_names", lambda: ["pi_monotone", "vi_error"])  # vi_error: no results
     assert main(["figures", "--results", str(tmp_path), "--out", str(tmp_path / "figs")]) == 0
     assert (tmp_path / "figs" / "pi_monotone.png").exists() and not (tmp_path / "figs" / "vi_error.png").exists()
     assert "skipped" in capsys.readouterr().err
@@ -236,11 +231,12 @@ def test_reproduce_quick_json_end_to_end(tmp_path, capsys, monkeypatch):
 
 @pytest.mark.parametrize("script", ["vi_error", "vi_stopping", "pi_monotone", "rvi_gain"])
 def test_core_figure_scripts_draw_from_results(tmp_path, script):
-    import scenarios.cli
+    import importlib
+
     from scenarios.registry import get_scenario
 
     run_cells([get_scenario(script)], out_dir=tmp_path, n_seeds=3 if script != "pi_monotone" else 1)
-    made = scenarios.cli.load_script(scenarios.cli.PAPER_FIGS / f"{script}.py").make(tmp_path, tmp_path / "figs")
+    made = importlib.import_module(f"paper_figs.{script}").make(tmp_path, tmp_path / "figs")
     assert [p.name for p in made] == [f"{script}.png"] and made[0].stat().st_size > 1000
 
 

@@ -10,17 +10,18 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from algorithms import sa_srrw as sa
 from algorithms import srrw
-from mdplab import graphs
+from algorithms.srrw import sa_srrw as sa
+from mdplab import chains
 from mdplab.errors import ModelError
+from scenarios.instances import graphs as instances
 
 TOL = {"closed_form": 1e-10, "loewner": 1e-12, "root": 1e-10}
 TOY_C = [3, -1, 2, 0.5, -2, 1, 4, -3]     # spec B4.2
 
 
 def _g8():
-    P = graphs.metropolis_hastings_chain(graphs.toy_graph_g8())
+    P = chains.metropolis_hastings_chain(instances.toy_graph_g8())
     return P, np.full(8, 1 / 8)
 
 
@@ -32,7 +33,7 @@ def _toy():
 
 
 def _karate_logistic():
-    P = graphs.metropolis_hastings_chain(graphs.named_graph("karate"))
+    P = chains.metropolis_hastings_chain(instances.named_graph("karate"))
     N = 34
     mu = np.full(N, 1 / N)
     i = np.arange(N)
@@ -89,7 +90,7 @@ def test_regime1_noise_by_dense_inverse(alpha):
     P, mu, _, _, H, gh = _karate_logistic()
     J = srrw.srrw_jacobian(P, mu, alpha)
     Ji = np.linalg.inv(J)
-    Q = H.T @ Ji @ graphs.chain_asymptotic_covariance(P, mu) @ Ji.T @ H
+    Q = H.T @ Ji @ chains.chain_asymptotic_covariance(P, mu) @ Ji.T @ H
     A = gh + 0.5 * np.eye(5)
     oracle = scipy.linalg.solve_continuous_lyapunov(A, -Q)
     got = sa.covariance_regime1(P, mu, alpha, H, gh, b=1.0)
@@ -132,7 +133,7 @@ def test_least_squares_reweighting_recovers_plain_average():
     N, m, d = 8, 3, 2
     S, y = rng.standard_normal((N, m, d)), rng.standard_normal((N, m))
     plain = np.linalg.lstsq(S.reshape(-1, d), y.ravel(), rcond=None)[0]
-    P, deg_mu = graphs.simple_random_walk(graphs.toy_graph_g8())
+    P, deg_mu = chains.simple_random_walk(instances.toy_graph_g8())
     pr = sa.least_squares_problem(S, y, deg_mu, kappa=0.0, reweight=True)
     np.testing.assert_allclose(pr.root(deg_mu), plain, atol=TOL["root"])
     biased = sa.least_squares_problem(S, y, deg_mu, kappa=0.0, reweight=False).root(deg_mu)
@@ -148,7 +149,7 @@ def test_sa_srrw_least_squares_on_srw_reaches_plain_minimiser():
     N, m, d = 8, 3, 2
     S, y = rng.standard_normal((N, m, d)), rng.standard_normal((N, m))
     plain = np.linalg.lstsq(S.reshape(-1, d), y.ravel(), rcond=None)[0]
-    P, mu = graphs.simple_random_walk(graphs.toy_graph_g8())
+    P, mu = chains.simple_random_walk(instances.toy_graph_g8())
     pr = sa.least_squares_problem(S, y, mu, reweight=True)
     th = pr.root(mu)
     n = 20_000
@@ -190,7 +191,7 @@ def test_sa_kernel_replays_numpy_reference(problem):
 @pytest.mark.parametrize("walk", ["srrw", "nbrw", "iid"])
 def test_baseline_walks_converge_and_reproduce(walk):
     P, mu, pr, th, _, _ = _toy()
-    g = graphs.toy_graph_g8()
+    g = instances.toy_graph_g8()
     if walk == "nbrw":   # NBRW's node law is the degree law: reweight the problem for it
         pi = srrw.nbrw_stationary(g)
         pr = sa.LinearProblem(g=pr.g * (mu / pi)[:, None], M=pr.M * (mu / pi)[:, None, None])
@@ -286,3 +287,11 @@ def test_mse_ordering_same_theta_step(seed):
     P, mu, pr, th, _, _ = _toy()
     mse = [_scaled_mse(P, mu, pr, th, 10.0, a, 0.8, 60_000, 500, seed=seed) for a in (0.6, 0.8, 0.95)]
     assert mse[0] < mse[1] < mse[2]
+
+
+def test_old_module_path_reexports_every_public_name():
+    """``algorithms.sa_srrw`` (the path before issue 14) re-exports :mod:`algorithms.srrw.sa_srrw`."""
+    import algorithms.sa_srrw as old
+
+    assert set(old.__all__) == set(sa.__all__)
+    assert all(getattr(old, name) is getattr(sa, name) for name in sa.__all__)

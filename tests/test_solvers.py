@@ -3,6 +3,7 @@ brute-force enumeration, and each other (VI = PI = LP = MPI = GS on random model
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,13 +19,17 @@ from scenarios.classic import chain, forest, frozenlake, gridworld, random_dense
 from _reference import exact_v_star
 
 
-def _load(shared_data, name):
-    return json.loads((shared_data / "mdp" / name).read_text())
+#: Published cases shipped with the tests (sources and licenses: tests/data/README.md).
+TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+def _load(name):
+    return json.loads((TEST_DATA / name).read_text())
 
 
 # ---------------------------------------------------------------- published values
-def test_pymdptoolbox_forest_published(shared_data):
-    d = _load(shared_data, "pymdptoolbox_cases.json")
+def test_pymdptoolbox_forest_published():
+    d = _load("pymdptoolbox_cases.json")
     inst = d["instances"]["forest_S3"]
     P_as = np.array(inst["P"], dtype=float)      # pymdptoolbox layout (A, S, S)
     R = np.array(inst["R"], dtype=float)
@@ -67,8 +72,8 @@ def test_pymdptoolbox_small_exact_gain_is_35_over_9():
     np.testing.assert_allclose(pi_sol.values, [42.4418604651163, 36.046511627907], rtol=1e-12)
 
 
-def test_quantecon_puterman_example(shared_data):
-    case = _load(shared_data, "quantecon_ddp_cases.json")["cases"][0]
+def test_quantecon_puterman_example():
+    case = _load("quantecon_ddp_cases.json")["cases"][0]
     beta = case["beta"]
     # action 1 infeasible in state 1: model it as a very bad action (same optimum)
     R = np.array([[5.0, 10.0], [-1.0, -1e6]])
@@ -90,8 +95,8 @@ def test_quantecon_beta_zero():
     np.testing.assert_array_equal(sol.policy, [1, 0, 1])
 
 
-def test_quantecon_inventory_backward_induction(shared_data):
-    case = _load(shared_data, "quantecon_ddp_cases.json")["cases"][2]
+def test_quantecon_inventory_backward_induction():
+    case = _load("quantecon_ddp_cases.json")["cases"][2]
     S, A = 4, 4
     P = np.zeros((S, A, S))
     P[..., 0] = 1.0  # infeasible actions: made useless below
@@ -105,8 +110,8 @@ def test_quantecon_inventory_backward_induction(shared_data):
     np.testing.assert_allclose(sol.values[0], np.array([67, 129, 194, 227]) / 16)
 
 
-def test_frozenlake_published_optima(shared_data):
-    d = _load(shared_data, "frozenlake.json")
+def test_frozenlake_published_optima():
+    d = _load("frozenlake.json")
     # Gymnasium registration comments: optimum 0.74 (4x4, 100 steps) and 0.91 (8x8, 200 steps)
     m4, s4 = frozenlake("4x4", horizon=100)
     m8, s8 = frozenlake("8x8", horizon=200)
@@ -119,8 +124,8 @@ def test_frozenlake_published_optima(shared_data):
 
 
 @pytest.mark.parametrize("variant, key", [("strehl2008", "strehl_littman_2008"), ("osband2013", "osband_2013_variant")])
-def test_riverswim_values_and_gain(shared_data, variant, key):
-    d = _load(shared_data, "riverswim.json")["computed_here"][key]
+def test_riverswim_values_and_gain(variant, key):
+    d = _load("riverswim.json")["computed_here"][key]
     for gamma in (0.95, 0.99):
         sol = mdplab.solve(riverswim(variant, discount=gamma), method="pi")
         np.testing.assert_allclose(sol.values, d[f"gamma_{gamma}"]["V"], rtol=1e-9)
@@ -130,8 +135,8 @@ def test_riverswim_values_and_gain(shared_data, variant, key):
     assert mdplab.solve(riverswim(variant, average_reward=True), method="rvi", tol=1e-9).gain == pytest.approx(num / den, abs=1e-8)
 
 
-def test_sixarms_values(shared_data):
-    d = _load(shared_data, "sixarms.json")["computed_here"]
+def test_sixarms_values():
+    d = _load("sixarms.json")["computed_here"]
     sol = mdplab.solve(sixarms(discount=0.95), method="pi")
     np.testing.assert_allclose(sol.values, d["gamma_0.95"]["V"], rtol=1e-10)
     assert mdplab.solve(sixarms(average_reward=True), method="rvi", tol=1e-6).gain == pytest.approx(6000.0, abs=1e-5)

@@ -1,4 +1,4 @@
-"""SRRW (algorithms.srrw, mdplab._kernels.srrw): spec B5 items 1-4 (deterministic) and 6 (slow).
+"""SRRW (algorithms.srrw, algorithms.srrw._kernels): spec B5 items 1-4 (deterministic) and 6 (slow).
 
 Independent oracles: the Lyapunov form of V(alpha) (spec B3.2), brute-force finite differences, a
 plain-numpy reference walk that replays the kernel's generator stream (the kernel's per-run MT19937
@@ -16,21 +16,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from algorithms import srrw
-from mdplab import graphs
-from mdplab._kernels import srrw as K
+from algorithms.srrw import _kernels as K
+from mdplab import chains
 from mdplab.errors import ModelError
+from scenarios.instances import graphs as instances
 
 #: named tolerances (one table, STYLE.md)
 TOL = {"closed_form": 1e-10, "stochastic": 1e-12, "fd_jacobian": 1e-6, "loewner": 1e-12}
 
 
 def _g8():
-    P = graphs.metropolis_hastings_chain(graphs.toy_graph_g8())
+    P = chains.metropolis_hastings_chain(instances.toy_graph_g8())
     return P, np.full(8, 1 / 8)
 
 
 def _karate():
-    P = graphs.metropolis_hastings_chain(graphs.named_graph("karate"))
+    P = chains.metropolis_hastings_chain(instances.named_graph("karate"))
     return P, np.full(34, 1 / 34)
 
 
@@ -40,7 +41,7 @@ CHAINS = {"g8": _g8, "karate": _karate}
 def lyapunov_oracle(P, mu, alpha, a):
     """Spec B3.2: (J + sI) V + V (J + sI)^T + U_b = 0, s = 1/2 if a = 1 else 0 (scipy, independent)."""
     J = srrw.srrw_jacobian(P, mu, alpha) + (0.5 if a == 1.0 else 0.0) * np.eye(P.shape[0])
-    return scipy.linalg.solve_continuous_lyapunov(J, -graphs.chain_asymptotic_covariance(P, mu))
+    return scipy.linalg.solve_continuous_lyapunov(J, -chains.chain_asymptotic_covariance(P, mu))
 
 
 # ---------------------------------------------------------------- B5.1 closed form vs Lyapunov
@@ -99,7 +100,7 @@ def test_trace_slope_minus_one_and_alpha_trace_converges():
     slope = np.polyfit(np.log(alphas), np.log(tr), 1)[0]
     assert slope == pytest.approx(-1.0, abs=0.05)            # spec: -0.989
     # alpha tr V(alpha) -> 1/2 sum_{i>=2} ||u_i||^2 / (1 - lambda_i) (mode-wise limit)
-    spec = graphs.spectral_decomposition(P, mu)
+    spec = chains.spectral_decomposition(P, mu)
     limit = 0.5 * np.sum((spec.left[:, 1:] ** 2).sum(0) / (1 - spec.lambdas[1:]))
     big = [al * np.trace(srrw.asymptotic_covariance(P, mu, al)) for al in (1e3, 1e4, 1e5)]
     assert abs(big[2] - limit) < abs(big[1] - limit) < abs(big[0] - limit)
@@ -112,7 +113,7 @@ def test_alpha_crit_value_and_threshold(chain, expected):
     P, mu = CHAINS[chain]()
     ac = srrw.alpha_crit(P, mu)
     assert ac == pytest.approx(expected, abs=0.005)
-    iid = graphs.iid_covariance(mu)
+    iid = chains.iid_covariance(mu)
     top = lambda al: np.linalg.eigvalsh(srrw.asymptotic_covariance(P, mu, al) - iid).max()  # noqa: E731
     assert top(ac * (1 + 1e-6)) <= TOL["loewner"]
     assert top(ac * (1 - 1e-3)) > 0
@@ -123,7 +124,7 @@ def test_alpha_crit_value_and_threshold(chain, expected):
 def test_alpha_crit_step_below_one_by_bisection(chain):
     # a < 1: i.i.d. sampling with the same step has covariance (D_mu - mu mu^T)/2; find the threshold by bisection.
     P, mu = CHAINS[chain]()
-    iid = 0.5 * graphs.iid_covariance(mu)
+    iid = 0.5 * chains.iid_covariance(mu)
     top = lambda al: np.linalg.eigvalsh(srrw.asymptotic_covariance(P, mu, al, a=0.8) - iid).max()  # noqa: E731
     lo, hi = 0.0, 1000.0
     for _ in range(45):                    # 1000 / 2^45 < 1e-10
@@ -174,7 +175,7 @@ def test_jacobian_by_finite_differences(chain, alpha):
         fd[:, j] = (up - dn) / (2 * h)
     J = srrw.srrw_jacobian(P, mu, alpha)
     assert np.abs(fd - J).max() <= TOL["fd_jacobian"] * max(1.0, np.abs(J).max())
-    spec = graphs.spectral_decomposition(P, mu)
+    spec = chains.spectral_decomposition(P, mu)
     for i in range(1, n):     # J u_i = -(alpha (1 + lambda_i) + 1) u_i
         np.testing.assert_allclose(J @ spec.left[:, i], -(alpha * (1 + spec.lambdas[i]) + 1) * spec.left[:, i],
                                    atol=1e-10)
@@ -264,7 +265,7 @@ def test_interleaved_runs_equal_one_run_loop_bit_for_bit(alpha, a, n_steps, conc
     N = P.shape[0]
     x0 = np.maximum(np.random.default_rng(3).dirichlet(np.full(N, conc)), 1e-200)
     x0 /= x0.sum()
-    indptr, indices, logP = graphs.transition_csr(P)
+    indptr, indices, logP = chains.transition_csr(P)
     R = 7                                                       # groups of unequal size
     X0 = np.arange(R, dtype=np.int64) * 5 % N
     seeds = srrw.run_seeds(31, R)
@@ -306,7 +307,7 @@ def test_nbrw_never_backtracks_on_a_cycle():
     g = nx.cycle_graph(7)
     runs = srrw.sample_nbrw(g, 7 * 50, 4, seed=3, X0=0, checkpoints=[7 * 10, 7 * 50])
     np.testing.assert_allclose(runs.x, 1 / 7, atol=1e-12)
-    np.testing.assert_allclose(srrw.nbrw_stationary(graphs.named_graph("karate")).sum(), 1.0)
+    np.testing.assert_allclose(srrw.nbrw_stationary(instances.named_graph("karate")).sum(), 1.0)
 
 
 def test_same_seed_same_numbers_any_thread_count():
@@ -381,7 +382,7 @@ def test_tvd_decays_like_inverse_sqrt_n():
     cps = np.array([1000, 3000, 10_000, 30_000, 50_000])
     for alpha in (0.0, 5.0):
         runs = srrw.sample_srrw(P, mu, alpha, int(cps[-1]), 200, seed=7, checkpoints=cps)
-        tvd = graphs.total_variation(runs.x, mu).mean(axis=0)
+        tvd = chains.total_variation(runs.x, mu).mean(axis=0)
         assert np.all(np.diff(tvd) < 0)
         assert np.polyfit(np.log(cps), np.log(tvd), 1)[0] == pytest.approx(-0.5, abs=0.1)
 
@@ -424,3 +425,11 @@ def test_broken_covariance_fails_the_clt_check():
     wrong = f @ srrw.asymptotic_covariance(P, mu, 0.0, a=0.8) @ f
     assert check_bound([abs(emp / right - 1)] * 2, [allowed] * 2).status == "PASS"
     assert check_bound([abs(emp / wrong - 1)] * 2, [allowed] * 2).status == "FAIL"
+
+
+def test_package_reexports_the_walk_module():
+    """``algorithms.srrw.<name>`` (the module before issue 14, now a package) still names every walk function."""
+    from algorithms.srrw import walk
+
+    assert set(srrw.__all__) == set(walk.__all__)
+    assert all(getattr(srrw, name) is getattr(walk, name) for name in walk.__all__)

@@ -5,7 +5,8 @@ Modules: :mod:`.model` (joint reward/transition kernels), :mod:`.representations
 quantile laws), :mod:`.objectives` (expected utilities of ``c + G``, CVaR/VaR outer searches),
 :mod:`.stock_dp` (numba grid engine: backward induction, DVI, DPI, read-off and execution),
 :mod:`.exact` (exact reachable-tree engine for any functional, brute-force oracles),
-:mod:`.diagnostics` (numerical check of the exactness conditions), :mod:`.cli` (``mdplab ddp``).
+:mod:`.diagnostics` (numerical check of the exactness conditions), :mod:`.ddp` (one ``mdplab ddp`` problem:
+:func:`~.ddp.solve_ddp`).
 """
 from .model import JointKernel, joint_kernel_from_mdp, joint_kernel_from_outcomes, reward_lattice
 from .objectives import (ExpectedUtility, cvar_inner_utility, cvar_outer_search, exponential_utility, mean_cvar_utility,

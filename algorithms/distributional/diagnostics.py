@@ -2,7 +2,7 @@
 distributional DP is exact?
 
 Avila Pires et al. (2025), JMLR, arXiv:2501.13028v2 (``avilapires2025``).  The conditions are the
-spec's (``distributional_dp.md`` Sec. 1.4): (M) mixture consistency -- if ``nu_i >= nu'_i`` for every i
+our (``distributional_dp.md`` Sec. 1.4): (M) mixture consistency -- if ``nu_i >= nu'_i`` for every i
 then ``sum p_i nu_i >= sum p_i nu'_i`` (the paper's name "indifference to mixtures" is [R]; the monotone
 version, which the proofs need, is tested, [D]); (S_gamma) scale consistency at gamma -- ``law(X) >=
 law(Y)`` implies ``law(gamma X) >= law(gamma Y)`` ("indifference to gamma", [R]).  The paper's
@@ -89,5 +89,5 @@ def diagnose_objective(K: "Callable[[FiniteDistribution], float] | ExpectedUtili
         if scale_bad:
             which.append(f"scale consistency at gamma={gamma:g} (S_gamma) fails in {scale_bad}/{trials} random trials")
         warnings.warn("objective is outside the class where stock-augmented distributional DP is exact: "
-                      + "; ".join(which) + " (Avila Pires et al. 2025; spec Sec. 1.4, T6)", ObjectiveWarning, stacklevel=2)
+                      + "; ".join(which) + " (Avila Pires et al. 2025)", ObjectiveWarning, stacklevel=2)
     return diag

@@ -1,7 +1,7 @@
 """Exact stock-augmented distributional DP on the reachable tree, and brute-force oracles.
 
 Avila Pires et al. (2025), JMLR, arXiv:2501.13028v2 (``avilapires2025``).  Implements, with exact
-finite-support return laws (spec ``distributional_dp.md`` Sec. 2.6 (a)):
+finite-support return laws (``docs/theory/avilapires2025.md``):
 
 * :func:`exact_backward_induction`: greedy finite-horizon DP of Sec. 2.4 ([D]) for ANY functional
   ``K`` of ``c + G``, memoised on ``(t, s, c)`` over the stocks reachable from ``(s_0, c_0)``; with
@@ -15,7 +15,7 @@ finite-support return laws (spec ``distributional_dp.md`` Sec. 2.6 (a)):
 * :func:`exact_cvar`, :func:`exact_var`, :func:`exact_threshold`, :func:`exact_homeostasis`: the
   Sec. 4 objectives by the outer searches of :mod:`.objectives` on this engine.
 
-Deviations: in float mode stocks are merged on keys rounded to 9 decimals (spec Sec. 7 item 6).
+Deviations: in float mode stocks are merged on keys rounded to 9 decimals.
 """
 from __future__ import annotations
 

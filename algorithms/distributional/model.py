@@ -2,15 +2,15 @@
 
 Avila Pires, Rowland, Borsa, Guo, Khetarpal, Barreto, Abel, Munos & Dabney (2025), "Optimizing Return
 Distributions with Distributional Dynamic Programming", JMLR, arXiv:2501.13028v2 (``avilapires2025``).
-The paper's setting (spec ``distributional_dp.md`` Sec. 1.1, [R]/[D]) is a finite MDP with a joint
+The paper's setting ([R]/[D], ``docs/theory/avilapires2025.md``) is a finite MDP with a joint
 kernel over reward and next state; mdplab's core :class:`mdplab.MDP` stores only the expected reward
 ``R[s, a]``, so a :class:`JointKernel` either wraps a core model (deterministic reward ``R[s, a]`` on
 every outcome of ``(s, a)``) or is built from explicit outcome lists (random rewards, rewards that
-depend on the next state, as in the spec's E1/E2 instances).
+depend on the next state, as in our E1/E2 instances).
 
 Layout: the core's CSR layout (row ``s*A + a``), with one reward per stored outcome.
 
-Deviations: none in the model; the library's exact mode needs a finite reward support (spec Sec. 1.1).
+Deviations: none in the model; the library's exact mode needs a finite reward support.
 """
 from __future__ import annotations
 
@@ -20,17 +20,12 @@ from typing import Sequence
 
 import numpy as np
 
+from mdplab.arrays import readonly
 from mdplab.errors import ModelError
 from mdplab.models import MDP
 
 #: ``|sum of a row's probabilities - 1|`` accepted by :func:`joint_kernel_from_outcomes`.
 ROW_TOL = 1e-9
-
-
-def _readonly(x: np.ndarray) -> np.ndarray:
-    x = np.ascontiguousarray(x)
-    x.flags.writeable = False
-    return x
 
 
 @dataclass(frozen=True)
@@ -93,8 +88,8 @@ def joint_kernel_from_mdp(model: MDP) -> JointKernel:
         indices = np.nonzero(nz)[1].astype(np.int32)
         data = flat[nz]
     reward = np.repeat(np.asarray(model.R).ravel(), np.diff(indptr))
-    return JointKernel(S, A, _readonly(indptr), _readonly(indices), _readonly(reward.astype(np.float64)),
-                       _readonly(data.astype(np.float64)))
+    return JointKernel(S, A, readonly(indptr), readonly(indices), readonly(reward.astype(np.float64)),
+                       readonly(data.astype(np.float64)))
 
 
 def joint_kernel_from_outcomes(outcomes: Sequence[Sequence[Sequence[tuple[float, float, int]]]]) -> JointKernel:
@@ -127,8 +122,8 @@ def joint_kernel_from_outcomes(outcomes: Sequence[Sequence[Sequence[tuple[float,
             if abs(tot - 1.0) > ROW_TOL:
                 raise ModelError(f"outcome probabilities of (s={s}, a={a}) sum to {tot!r}, not 1")
             indptr.append(len(indices))
-    return JointKernel(S, A, _readonly(np.array(indptr, dtype=np.int64)), _readonly(np.array(indices, dtype=np.int32)),
-                       _readonly(np.array(reward, dtype=np.float64)), _readonly(np.array(data, dtype=np.float64)))
+    return JointKernel(S, A, readonly(np.array(indptr, dtype=np.int64)), readonly(np.array(indices, dtype=np.int32)),
+                       readonly(np.array(reward, dtype=np.float64)), readonly(np.array(data, dtype=np.float64)))
 
 
 def reward_lattice(rewards: np.ndarray, max_denominator: int = 1000, tol: float = 1e-12) -> float | None:

@@ -1,11 +1,11 @@
 """Objectives of the stock-augmented return ``c + G``: expected utilities and the outer searches.
 
 Avila Pires et al. (2025), JMLR, arXiv:2501.13028v2 (``avilapires2025``).  The problem
-``max_pi K(df(c_0 + G^pi))`` (spec Sec. 1.3, [S]) with ``K = E f``; which ``f`` are optimisable by
+``max_pi K(df(c_0 + G^pi))`` ([S]) with ``K = E f``; which ``f`` are optimisable by
 stock-augmented distributional DP (mixture consistency (M) and scale consistency (S_gamma)) is the
-spec's Sec. 1.4 table ([D]; the paper's exact wording of the characterisation is [R]).
+our Sec. 1.4 table ([D]; the paper's exact wording of the characterisation is [R]).
 
-Implemented (spec Sec. 4, all [D] derivations, standard reductions):
+Implemented (all [D] derivations, standard reductions):
 
 * expectation ``f(x) = x`` (Sec. 4.0);
 * CVaR, lower tail, by Rockafellar-Uryasev / Bauerle-Ott: ``max_pi CVaR_tau(G) = max_c [-c +
@@ -28,8 +28,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from mdplab._kernels import distributional as _k
 from mdplab.errors import ModelError
+
+from . import _kernels as _k
 
 #: Float tolerance of the threshold indicator (see Deviations).
 STEP_TOL = 1e-9
@@ -40,7 +41,7 @@ class ExpectedUtility:
     """``K(nu) = E_nu f(X)`` for a utility of ``c + G`` that the numba kernels know by ``code``.
 
     ``slope_below`` / ``slope_above``: the sign of ``f``'s slope far below / above 0, which picks the
-    risk-neutral policy used in the affine stock tails (spec Sec. 2.6 (d)); ``tails_exact`` says
+    risk-neutral policy used in the affine stock tails; ``tails_exact`` says
     whether ``f`` is affine on each side of 0 (then the tails are exact when the grid covers the
     return range).  ``degree``: ``f(gamma x) = gamma^degree f(x)`` (``None``: not homogeneous).
     """

@@ -1,8 +1,8 @@
 """Return-distribution representations: exact finite-support laws, categorical, quantile.
 
 Avila Pires et al. (2025), JMLR, arXiv:2501.13028v2 (``avilapires2025``).  The paper's theory works
-with exact distributions ([P/R] in spec ``distributional_dp.md`` Sec. 2.6); which representation its
-experiments used was NOT recovered, so the three representations here follow the spec's
+with exact distributions ([P/R] in ``docs/theory/avilapires2025.md``); which representation its
+experiments used was NOT recovered, so the three representations here follow our
 recommendation (Sec. 2.6 (a)-(c), [D]):
 
 * :class:`FiniteDistribution`: sorted unique atoms and probabilities; works with ``Fraction`` (exact)
@@ -13,7 +13,7 @@ recommendation (Sec. 2.6 (a)-(c), [D]):
   (Dabney et al. 2018): :func:`quantile_projection`.
 
 Also the statistical functionals used as objectives: mean, lower CVaR, lower VaR, variance, threshold
-probability.  Deviations: none (these are standard definitions, spec Sec. 4).
+probability.  Deviations: none (these are standard definitions).
 """
 from __future__ import annotations
 
@@ -23,10 +23,11 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from mdplab._kernels import distributional as _k
 from mdplab.errors import ModelError
 
-#: Float atoms are merged when equal after rounding to this many decimals (spec Sec. 7 item 6).
+from . import _kernels as _k
+
+#: Float atoms are merged when equal after rounding to this many decimals (docs/theory/avilapires2025.md).
 FLOAT_KEY_DIGITS = 9
 
 
@@ -90,7 +91,7 @@ class FiniteDistribution:
         return sum(p for a, p in zip(self.atoms, self.probs) if a >= theta)
 
     def quantile(self, tau):
-        """Lower quantile ``VaR_tau(X) = inf{x : P(X <= x) >= tau}`` (spec Sec. 4.3)."""
+        """Lower quantile ``VaR_tau(X) = inf{x : P(X <= x) >= tau}``."""
         acc = 0
         for x, p in zip(self.atoms, self.probs):
             acc += p
@@ -99,7 +100,7 @@ class FiniteDistribution:
         return self.atoms[-1]
 
     def cvar(self, tau):
-        """Lower-tail ``CVaR_tau(X) = (1/tau) int_0^tau F^{-1}(u) du`` (spec Sec. 4.1), ``tau`` in (0, 1]."""
+        """Lower-tail ``CVaR_tau(X) = (1/tau) int_0^tau F^{-1}(u) du``, ``tau`` in (0, 1]."""
         left = tau
         acc = 0
         for x, p in zip(self.atoms, self.probs):

@@ -3,7 +3,7 @@
 Avila Pires, Rowland, Borsa, Guo, Khetarpal, Barreto, Abel, Munos & Dabney (2025), "Optimizing Return
 Distributions with Distributional Dynamic Programming", JMLR, arXiv:2501.13028v2 (``avilapires2025``).
 
-What is implemented (spec ``distributional_dp.md``; tags as there):
+What is implemented (``docs/theory/avilapires2025.md``; tags as there):
 
 * the stock-augmented MDP, stock update ``c' = (c + r)/gamma`` (Sec. 1.2, [S]/[R]), on a stock grid
   ``c_j = lo + j*step`` with AFFINE TAILS beyond the grid (Sec. 2.6 (d), [D]): a next stock below
@@ -26,8 +26,8 @@ piecewise-linear ``f`` kinked at 0 on an integer stock grid and a support whose 
 (the projection then preserves ``E f(c + .)`` at grid stocks).  Otherwise the stock interpolation and
 the projection are approximations (snap error <= gamma L step / (2 (1 - gamma)), Sec. 2.6 (d)).
 
-Deviations: ties are broken towards the lowest action index within ``TIE_TOL`` (spec Sec. 2.1 asks
-for a documented deterministic rule); stocks strictly between grid points take the action of the
+Deviations: ties are broken towards the lowest action index within ``TIE_TOL`` (a documented
+deterministic rule); stocks strictly between grid points take the action of the
 nearest grid point when a finite-horizon policy is executed (only in the approximate, non-lattice case).
 """
 from __future__ import annotations
@@ -38,9 +38,9 @@ from typing import Literal
 
 import numpy as np
 
-from mdplab._kernels import distributional as _k
 from mdplab.errors import ModelError
 
+from . import _kernels as _k
 from .model import JointKernel, reward_lattice
 from .objectives import ExpectedUtility
 from .representations import CategoricalSupport, FiniteDistribution
@@ -141,7 +141,7 @@ def _tail_signs(utility: ExpectedUtility) -> tuple[float, float]:
 
 def warn_if_outside_class(utility: ExpectedUtility, gamma: float) -> None:
     """Warn (:class:`~algorithms.distributional.diagnostics.ObjectiveWarning`) when ``f`` is known not to be
-    scale-consistent at ``gamma < 1`` (no homogeneity degree, e.g. exponential utility: spec T6(b));
+    scale-consistent at ``gamma < 1`` (no homogeneity degree, e.g. exponential utility: (b));
     custom functionals can be tested numerically with :func:`~algorithms.distributional.diagnostics.diagnose_objective`."""
     if gamma < 1.0 and utility.degree is None:
         import warnings
@@ -149,7 +149,7 @@ def warn_if_outside_class(utility: ExpectedUtility, gamma: float) -> None:
         from .diagnostics import ObjectiveWarning
 
         warnings.warn(f"utility {utility.name} is not scale-consistent at gamma={gamma:g} (S_gamma fails): stock-augmented "
-                      "DP may be suboptimal (Avila Pires et al. 2025; spec Sec. 1.4, T6(b))", ObjectiveWarning, stacklevel=3)
+                      "DP may be suboptimal (Avila Pires et al. 2025)", ObjectiveWarning, stacklevel=3)
 
 
 def _kernel_args(kernel: JointKernel) -> tuple:
@@ -198,7 +198,7 @@ def _finite_tails(kernel: JointKernel, gamma: float, horizon: int, support: Cate
 
 def stock_backward_induction(kernel: JointKernel, horizon: int, utility: ExpectedUtility, grid: StockGrid,
                              gamma: float = 1.0, support: CategoricalSupport | None = None) -> FiniteHorizonStockSolution:
-    """Finite-horizon stock-augmented distributional DP (spec Sec. 2.4) on every grid stock at once.
+    """Finite-horizon stock-augmented distributional DP on every grid stock at once.
 
     ``support`` defaults to the exact reward lattice when ``gamma = 1`` (raises if the rewards have
     none; pass a support then), else 201 atoms spanning the return range.
@@ -369,7 +369,7 @@ def scalar_shadow_backward_induction(kernel: JointKernel, horizon: int, utility:
 
     Returns ``U (H+1, S, n)``.  Off-grid stocks: ``edge="affine"`` uses ``a (c' + V^{sign a}(s')) + b``
     for the affine piece ``a x + b`` of ``f`` (exact for piecewise-affine ``f`` when the grid covers the
-    return range); ``edge="clip"`` clamps the stock to the grid: the pitfall of spec Sec. 7 item 3,
+    return range); ``edge="clip"`` clamps the stock to the grid: the pitfall of ,
     kept only to reproduce V15.  Between grid points (gamma < 1): linear interpolation in c.
     """
     if utility.degree is None and gamma != 1.0:
@@ -466,7 +466,7 @@ def expected_utility_on_grid(eta: np.ndarray, grid: StockGrid, support: Categori
 def distributional_value_iteration(kernel: JointKernel, gamma: float, utility: ExpectedUtility, grid: StockGrid,
                                    support: CategoricalSupport | None = None, n_iter: int = 100,
                                    tol: float | None = None) -> StationaryStockSolution:
-    """Stock-augmented distributional VI (spec Sec. 2.2): ``pi_k = G_K(eta_k)``, ``eta_{k+1} = T^{pi_k} eta_k``,
+    """Stock-augmented distributional VI: ``pi_k = G_K(eta_k)``, ``eta_{k+1} = T^{pi_k} eta_k``,
     ``eta_0 = delta_0``.  Stops after ``n_iter`` iterations, or earlier by rule (b) when ``tol`` is given:
     ``sup |F_K(eta_{k+1}) - F_K(eta_k)| <= tol (1 - gamma)/gamma``.  ``values[k] = F_K(eta_k)``."""
     gamma = float(gamma)
@@ -525,7 +525,7 @@ def evaluate_stock_policy(kernel: JointKernel, gamma: float, utility: ExpectedUt
 def distributional_policy_iteration(kernel: JointKernel, gamma: float, utility: ExpectedUtility, grid: StockGrid,
                                     support: CategoricalSupport | None = None, max_iter: int = 100,
                                     policy0: np.ndarray | None = None) -> StationaryStockSolution:
-    """Stock-augmented distributional PI (spec Sec. 2.3): evaluate ``pi_k``, improve greedily keeping
+    """Stock-augmented distributional PI: evaluate ``pi_k``, improve greedily keeping
     ``pi_k(s, c)`` among the maximisers, stop when the policy repeats.  ``pi_0`` defaults to the
     mean-greedy (risk-neutral) policy.  ``values[k] = F_K(eta^{pi_k})``."""
     gamma = float(gamma)
@@ -559,7 +559,7 @@ def categorical_policy_evaluation(kernel: JointKernel, pi: np.ndarray, gamma: fl
     """``n_sweeps`` applications of ``Pi_C T^pi`` (no stock) from ``eta0`` (default ``delta_0``); returns ``eta (S, m)``.
 
     ``Pi_C T^pi`` is a sqrt(gamma)-contraction in the Cramer distance (Rowland et al. 2018), so the
-    iterates converge to the categorical fixed point (which differs from ``Pi_C eta^pi``; spec Sec. 2.6).
+    iterates converge to the categorical fixed point (which differs from ``Pi_C eta^pi``).
     """
     S = kernel.n_states
     pi = np.ascontiguousarray(pi, dtype=np.int64)
@@ -583,7 +583,7 @@ def quantile_policy_evaluation(kernel: JointKernel, pi: np.ndarray, gamma: float
     """``n_sweeps`` applications of ``Pi_Q T^pi`` (no stock) on quantile representations: ``theta (S, m)``,
     each state's law ``(1/m) sum_i delta_{theta[s, i]}``, from ``theta0`` (default all 0).
 
-    ``Pi_Q`` keeps the quantiles at levels ``(2i - 1)/(2m)`` (spec Sec. 2.6 (c)); where the CDF jumps exactly
+    ``Pi_Q`` keeps the quantiles at levels ``(2i - 1)/(2m)``; where the CDF jumps exactly
     at a level (common: mixtures of m-atom laws) it takes the midpoint of the lower and upper quantile,
     both of which minimise w_1 (our choice: the lower one alone biases the iterates down).  ``Pi_Q T^pi`` is a
     gamma-contraction in wbar_inf (Dabney et al. 2018), so the iterates converge to its fixed point

@@ -1,6 +1,6 @@
 """Private numba kernels, one module per operator, shared by every model type.
 
-Conventions (see ../shared/STYLE.md): a kernel does one sweep, takes C-contiguous arrays and
+Conventions: a kernel does one sweep, takes C-contiguous arrays and
 scalars, writes into preallocated outputs, validates nothing and allocates nothing in loops.
 Each operator comes in two layouts of the same transition matrix:
 

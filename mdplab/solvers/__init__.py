@@ -7,6 +7,7 @@ method             function                                        criterion
 ``"gs"``           :func:`gauss_seidel_value_iteration`            discounted
 ``"pi"``           :func:`policy_iteration`                        discounted
 ``"mpi"``          :func:`modified_policy_iteration`               discounted
+``"mpi-adaptive"`` :func:`adaptive_modified_policy_iteration`      discounted
 ``"lp"``           :func:`linear_programming`                      discounted
 ``"bi"``           :func:`backward_induction`                      finite horizon
 ``"rvi"``          :func:`relative_value_iteration`                average reward
@@ -22,6 +23,8 @@ from typing import Callable
 from ..errors import ModelError
 from ..models import MDP
 from ..solution import Solution
+from .adaptive import adaptive_modified_policy_iteration
+from ._common import CertificateWarning, GainBounds, MacQueen, gain_bounds, macqueen
 from .average import (ChainStructure, average_reward_policy_iteration, classify_chain, evaluate_average_policy,
                       maximal_end_components, recurrent_classes, relative_value_iteration)
 from .discounted import (evaluate_policy, gauss_seidel_value_iteration, modified_policy_iteration,
@@ -34,6 +37,7 @@ METHODS: dict[str, Callable[..., Solution]] = {
     "gs": gauss_seidel_value_iteration,
     "pi": policy_iteration,
     "mpi": modified_policy_iteration,
+    "mpi-adaptive": adaptive_modified_policy_iteration,
     "lp": linear_programming,
     "bi": backward_induction,
     "rvi": relative_value_iteration,
@@ -41,9 +45,9 @@ METHODS: dict[str, Callable[..., Solution]] = {
 }
 
 #: What ``method="auto"`` picks for each criterion (chosen from benchmarks/solvers.py); for discounted
-#: models it is modified PI with ``m="adaptive"`` (evaluation sweeps sized by the residual span, Jacobi or
-#: symmetric Gauss-Seidel; see :func:`modified_policy_iteration`).
-DEFAULT_METHOD = {"discounted": "mpi", "finite": "bi", "average": "rvi"}
+#: models it is modified PI with the adaptive evaluation schedule (evaluation sweeps sized by the residual
+#: span, Jacobi or symmetric Gauss-Seidel; see :mod:`mdplab.solvers.adaptive`).
+DEFAULT_METHOD = {"discounted": "mpi-adaptive", "finite": "bi", "average": "rvi"}
 
 
 def _entry_point(method: str) -> Callable[..., Solution] | None:
@@ -71,13 +75,11 @@ def solve(model: MDP, method: str = "auto", tol: float = 1e-6, **options) -> Sol
                          "mdplab.solvers entry point")
     if name == "bi":
         return fn(model, **options)
-    if method == "auto" and name == "mpi":
-        options = {"m": "adaptive", **options}
     return fn(model, tol=tol, **options)
 
 
 __all__ = ["solve", "METHODS", "DEFAULT_METHOD", "value_iteration", "gauss_seidel_value_iteration",
-           "policy_iteration", "modified_policy_iteration", "linear_programming", "backward_induction",
+           "policy_iteration", "modified_policy_iteration", "adaptive_modified_policy_iteration", "linear_programming", "backward_induction",
            "relative_value_iteration", "average_reward_policy_iteration", "evaluate_policy",
            "evaluate_average_policy", "classify_chain", "ChainStructure", "maximal_end_components",
-           "recurrent_classes"]
+           "recurrent_classes", "macqueen", "MacQueen", "gain_bounds", "GainBounds", "CertificateWarning"]

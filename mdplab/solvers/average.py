@@ -34,7 +34,7 @@ from ..errors import ModelError, NotApplicableError
 from ..models import MDP
 from ..operators import policy_matrix, q_values, relative_vi_step
 from ..solution import Solution
-from ._common import check_tol
+from ._common import check_max_iter, check_scale, check_tol, gain_bounds, not_certified
 
 UNICHAIN_ENUMERATION_LIMIT = 4096
 
@@ -117,6 +117,7 @@ def _average(model: MDP, method: str) -> None:
     if model.criterion != "average":
         raise NotApplicableError(f"{method} solves the average-reward criterion (MDP(..., average_reward=True)); "
                                  f"this model is {model.criterion!r}")
+    check_scale(model)
 
 
 def _gain_solution(model, method, h, pi, gain, err, iterations, residuals, converged, **info) -> Solution:
@@ -132,13 +133,17 @@ def relative_value_iteration(model: MDP, tol: float = 1e-6, max_iter: int = 1_00
     (Puterman 1994, Alg. 8.5.3 and Sec. 8.5.5; the transform keeps the gain and scales the bias by
     ``1/(1 - tau)``, undone on return).
 
-    Stopping rule: ``sp(T v - v) <= tol``; then ``min(Tv - v) <= g* <= max(Tv - v)`` (Puterman
-    Thm 8.5.5) and the greedy policy's gain is within ``tol`` of ``g*``.  Returns ``gain`` = midpoint
-    (``error_bound`` = half the span), ``bias`` with ``bias[ref] = 0``.  ``residuals[k] = sp(T v_k - v_k)``.
+    Stopping rule (the average-reward span rule of :mod:`mdplab.solvers._common`, :class:`GainBounds`):
+    ``sp(T v - v)``, widened by the float64 rounding of the step, ``<= tol``; then ``min(Tv - v) <= g* <=
+    max(Tv - v)`` (Puterman Thm 8.5.5) and the greedy policy's gain is within ``tol`` of ``g*``.  Returns
+    ``gain`` = midpoint (``error_bound`` = half the widened span), ``bias`` with ``bias[ref] = 0``.
+    ``residuals[k] = sp(T v_k - v_k)``.  ``converged=False`` (with a CertificateWarning) when ``max_iter``
+    runs out or the rounding alone exceeds ``tol``.
     Needs a weakly communicating model (checked unless ``check_structure=False``).
     """
     _average(model, "relative_value_iteration")
     tol = check_tol(tol)
+    max_iter = check_max_iter(max_iter)
     if not (0.0 < tau < 1.0):
         raise ModelError(f"tau (aperiodicity transform) must be in (0, 1); got {tau!r}")
     if not (0 <= ref < model.n_states):
@@ -154,16 +159,24 @@ def relative_value_iteration(model: MDP, tol: float = 1e-6, max_iter: int = 1_00
     w = np.empty(S)
     pi = np.empty(S, dtype=np.int64)
     residuals = []
-    lo = hi = 0.0
     for k in range(1, max_iter + 1):
+        v_max = max(abs(float(v.max())), abs(float(v.min())))
         lo, hi = relative_vi_step(model, v, ref, tau, w, pi)
+        bounds = gain_bounds(model, lo, hi, v_max)
         residuals.append(hi - lo)
         v, w = w, v
-        if hi - lo <= tol:
-            h = (1.0 - tau) * v
-            return _gain_solution(model, "rvi", h, pi.copy(), 0.5 * (lo + hi), 0.5 * (hi - lo), k, residuals, True)
-    return _gain_solution(model, "rvi", (1.0 - tau) * v, pi.copy(), 0.5 * (lo + hi), 0.5 * (hi - lo), max_iter,
-                          residuals, False)
+        if bounds.certifies(tol) or bounds.stuck(tol):
+            break
+    h = (1.0 - tau) * v
+    if not np.all(np.isfinite(h)):
+        raise ModelError(f"relative_value_iteration: values overflowed float64; max |R| = {float(np.abs(model.R).max()):.3g}")
+    converged = bounds.certifies(tol)
+    if not converged:
+        not_certified("relative_value_iteration",
+                      f"certified gain error {bounds.error:.3g} > tol/2 after {k} iterations "
+                      + ("(float64 rounding alone exceeds tol; pass a larger tol)" if bounds.stuck(tol)
+                         else f"(max_iter={max_iter} reached; pass max_iter= larger)"))
+    return _gain_solution(model, "rvi", h, pi.copy(), bounds.gain, bounds.error, k, residuals, converged)
 
 
 def evaluate_average_policy(model: MDP, pi: np.ndarray, ref: int = 0) -> tuple[float, np.ndarray]:
@@ -191,6 +204,7 @@ def average_reward_policy_iteration(model: MDP, tol: float = 1e-6, max_iter: int
     Terminates at an optimal policy; ``error_bound`` = ``sp(T h - h - g)`` at the end (~0)."""
     _average(model, "average_reward_policy_iteration")
     check_tol(tol)
+    max_iter = check_max_iter(max_iter)
     S = model.n_states
     pi = np.zeros(S, dtype=np.int64) if pi0 is None else np.asarray(pi0, dtype=np.int64).copy()
     residuals = []

@@ -16,7 +16,7 @@ from ..errors import ModelError
 from ..models import MDP
 from ..solution import Solution
 from ..operators import q_values
-from ._common import certify, check_tol
+from ._common import certify, check_finite_values, check_tol, not_certified
 from .discounted import _discounted, evaluate_policy
 
 
@@ -59,8 +59,13 @@ def linear_programming(model: MDP, tol: float = 1e-6, initial_distribution: np.n
     # policy exactly and certify that; the LP's own values stay in info["lp_values"].
     greedy = certify(model, lp_values).policy
     cert = certify(model, evaluate_policy(model, greedy))
+    check_finite_values(model, cert.values, "the LP values")
+    if cert.value_error > 0.5 * tol:
+        not_certified("linear_programming", f"the LP's greedy policy is certified only to a policy gap of "
+                      f"{cert.policy_gap:.3g} (value error {cert.value_error:.3g}) > tol={tol:g}; at gamma near 1 the "
+                      "float64 rounding alone may exceed tol: pass a larger tol")
     return Solution(values=cert.values, q=q_values(model, cert.values), policy=cert.policy, iterations=1,
-                    residuals=np.array([cert.residual]), converged=cert.policy_gap <= tol, method="lp",
+                    residuals=np.array([cert.residual]), converged=cert.value_error <= 0.5 * tol, method="lp",
                     error_bound=cert.value_error,
                     info={"policy_gap": cert.policy_gap, "occupancy": occupancy, "lp_values": lp_values,
                           "lp_objective": float(problem.value)})

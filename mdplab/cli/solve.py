@@ -1,0 +1,77 @@
+"""``mdplab solve FILE [--method M] [--discount G] [--horizon H] [--average-reward] [--tol T]
+[--discount-tol T] [--json]``: solve an ``.npz``, Cassandra ``.MDP`` or ``.POMDP`` file.
+
+The criterion flags are the loader's overrides (:func:`mdplab.io.load`, rules in :func:`mdplab.io.criterion`):
+each replaces only what it names, so ``--horizon H`` keeps the file's discount (add ``--discount 1`` for
+the undiscounted total); ``--average-reward`` with ``--horizon`` or ``--discount`` is an error.  MDPs go to
+:func:`mdplab.solve`; POMDPs to :func:`mdplab.pomdp_planning.solve_pomdp_summary`, which takes
+``--discount`` (and ``--horizon``) through the loader but has no ``--method`` choice: any method other than
+``auto`` is an error, as is ``--discount-tol`` on an MDP.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+HELP = "solve an .npz, Cassandra .MDP or .POMDP file"
+
+
+def add_arguments(s: argparse.ArgumentParser) -> None:
+    s.add_argument("file")
+    s.add_argument("--method", default="auto", help="vi | gs | pi | mpi | lp | rvi | auto (default) | ...")
+    s.add_argument("--discount", type=float, default=None, help="override the file's discount")
+    s.add_argument("--horizon", type=int, default=None, help="finite horizon H (keeps the file's discount)")
+    s.add_argument("--average-reward", action="store_true", help="average-reward (gain) criterion")
+    s.add_argument("--tol", type=float, default=None, help="accuracy target (see the method's docstring)")
+    s.add_argument("--discount-tol", type=float, default=None, help="POMDP: certify V(b0) to this tolerance")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def solve_file(path: str, *, method: str = "auto", discount: float | None = None, horizon: int | None = None,
+               average_reward: bool = False, tol: float | None = None,
+               discount_tol: float | None = None) -> tuple[object, dict]:
+    """Load ``path`` under the criterion overrides and solve it: ``(model, summary dict)``."""
+    from mdplab import io
+    from mdplab.errors import ModelError
+    from mdplab.pomdp import POMDP
+    from mdplab.solvers import solve
+
+    model = io.load(path, discount=discount, horizon=horizon, average_reward=average_reward or None)
+    if isinstance(model, POMDP):
+        from mdplab.pomdp_planning import solve_pomdp_summary
+
+        return model, solve_pomdp_summary(model, method=method, discount_tol=discount_tol, tol=tol)
+    if discount_tol is not None:
+        raise ModelError(f"--discount-tol applies to .POMDP files only; {path} holds an MDP (use --tol)")
+    t0 = time.perf_counter()
+    sol = solve(model, method=method, **({} if tol is None else {"tol": tol}))
+    out = {"values": sol.values, "policy": sol.policy, "iterations": sol.iterations,
+           "seconds": time.perf_counter() - t0, "method": sol.method, "converged": sol.converged}
+    if sol.gain is not None:
+        out["gain"] = sol.gain
+        out["bias"] = sol.bias
+    return model, out
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from mdplab.models import MDP
+
+    from ._output import print_json
+
+    model, out = solve_file(args.file, method=args.method, discount=args.discount, horizon=args.horizon,
+                            average_reward=args.average_reward, tol=args.tol, discount_tol=args.discount_tol)
+    if args.json:
+        print_json(out)
+    elif not isinstance(model, MDP):
+        for k, v in out.items():
+            print(f"{k}: {v}")
+    else:
+        print(f"{model!r}\nmethod={out['method']} iterations={out['iterations']} converged={out['converged']} "
+              f"seconds={out['seconds']:.4f}")
+        if "gain" in out:
+            print(f"gain={out['gain']:.10g}")
+        print("values:", np.array2string(np.asarray(out["values"]), precision=6, threshold=20))
+        print("policy:", np.array2string(np.asarray(out["policy"]), threshold=40))
+    return 0

@@ -1,0 +1,1 @@
+"""The instance library: plain functions returning models and graphs; they register nothing."""
