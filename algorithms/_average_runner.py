@@ -15,9 +15,10 @@ Exact evaluation on the true model (never Monte Carlo): ``pseudo_regret[t] = (t+
 Episode rules (``episode_rule``):
 
 * ``"jaksch"``: UCRL2's rule as printed (Jaksch et al. 2010, Fig. 1 step 5): stop *before* playing a pair
-  whose episode count reached ``max(1, N_k)``;
-* ``"immediate"``: the core's rollout (:func:`mdplab.interaction.run_segment`): stop right *after* the
-  step at which the visited pair reaches ``max(1, N_k)``;
+  whose episode count reached ``max(1, N_k)`` (the core's rollout, :func:`mdplab.interaction.run_segment`,
+  with ``trigger_rule="before"``);
+* ``"immediate"``: stop right *after* the step at which the visited pair reaches ``max(1, N_k)``
+  (``trigger_rule="after"``);
 * ``"tsde"``: Ouyang et al. 2017: stop when the episode is longer than the previous one
   (``t > t_k + T_{k-1}``) or some count more than doubles (``N_t > 2 N_{t_k}``), checked after each step
   (the core's rollout with limits ``N_k + 1`` and at most ``T_{k-1} + 1`` steps);
@@ -34,7 +35,6 @@ from mdplab.errors import ModelError
 from mdplab.interaction import ContinuingModel, continuing_model, continuing_uniforms, run_segment
 from mdplab.regret import LearnerRun, PolicyLog, gain_regret, optimal_gain, policy_gain, pseudo_regret
 
-from ._average_kernels import rollout_until_saturated
 
 EPISODE_RULES = ("jaksch", "immediate", "tsde", "tsde_doubling_only")
 
@@ -99,7 +99,6 @@ def run_episodes(name: str, model: ContinuingModel, s0: int, T: int, seed: int, 
     tie_count = n_plans = 0
     episode_starts: list[int] = []
     t, prev_len = 0, 1          # TSDE: T_0 = 1 (our reading; see algorithms.tsde)
-    buf = _Buffers(T, S, A)
     while t < T:
         stats.t = t + 1
         stats.k = n_plans + 1
@@ -110,19 +109,18 @@ def run_episodes(name: str, model: ContinuingModel, s0: int, T: int, seed: int, 
         log.record(t, pi)
         episode_starts.append(t)
         u = u_all[t:]
+        rule = "after"
         if episode_rule == "jaksch":
-            steps, final = buf.jaksch(model, s, pi, u, T - t, bernoulli, stats.N)
-            states, rb, nxt, vis, rs = buf.view(steps)
+            limits, max_steps, rule = stats.N, T - t, "before"
+        elif episode_rule == "immediate":
+            limits, max_steps = stats.N, T - t
+        elif episode_rule == "tsde":
+            limits, max_steps = stats.N + 1, min(T - t, prev_len + 1)
         else:
-            if episode_rule == "immediate":
-                limits, max_steps = stats.N, T - t
-            elif episode_rule == "tsde":
-                limits, max_steps = stats.N + 1, min(T - t, prev_len + 1)
-            else:
-                limits, max_steps = stats.N + 1, T - t
-            seg = run_segment(model, s, pi, u, max_steps, np.ascontiguousarray(limits), True, bernoulli)
-            steps, final = seg.steps, seg.final_state
-            states, rb, nxt, vis, rs = seg.states, seg.rbar, seg.next_counts, seg.visits, seg.reward_sums
+            limits, max_steps = stats.N + 1, T - t
+        seg = run_segment(model, s, pi, u, max_steps, np.ascontiguousarray(limits), True, bernoulli, trigger_rule=rule)
+        steps, final = seg.steps, seg.final_state
+        states, rb, nxt, vis, rs = seg.states, seg.rbar, seg.next_counts, seg.visits, seg.reward_sums
         key = pi.tobytes()
         g = gain_cache.get(key)
         if g is None:
@@ -144,26 +142,3 @@ def run_episodes(name: str, model: ContinuingModel, s0: int, T: int, seed: int, 
                               "final_counts": stats.N.copy()})
 
 
-class _Buffers:
-    """Preallocated outputs of the Jaksch-rule kernel (reused across episodes)."""
-
-    def __init__(self, T: int, S: int, A: int) -> None:
-        self.states = np.empty(T, dtype=np.int64)
-        self.actions = np.empty(T, dtype=np.int64)
-        self.rewards = np.empty(T)
-        self.rbar = np.empty(T)
-        self.next_counts = np.zeros((S, A, S), dtype=np.int64)
-        self.visits = np.zeros((S, A), dtype=np.int64)
-        self.reward_sums = np.zeros((S, A))
-
-    def jaksch(self, model, s, pi, u, max_steps, bernoulli, N):
-        self.next_counts[:] = 0
-        self.visits[:] = 0
-        self.reward_sums[:] = 0.0
-        steps, final = rollout_until_saturated(model.P, model.R, s, pi, u, max_steps, bernoulli, N, self.states,
-                                               self.actions, self.rewards, self.rbar, self.next_counts, self.visits,
-                                               self.reward_sums)
-        return int(steps), int(final)
-
-    def view(self, steps):
-        return self.states, self.rbar, self.next_counts, self.visits, self.reward_sums

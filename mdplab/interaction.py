@@ -255,9 +255,18 @@ def rollout_continuing(P: Any, R: Any, s0: int, pi: Any, rng: np.random.Generato
     return run_segment(model, int(s0), np.ascontiguousarray(pi_arr, dtype=np.int64), u, max_steps, cnt, use_trigger, bern)
 
 
+#: Doubling-trigger rules of :func:`run_segment` (kernel codes): stop right after the step that saturates
+#: the visited pair, or before a step whose pair is already saturated (Jaksch et al. 2010, Fig. 1).
+TRIGGER_RULES = {"after": 1, "before": 2}
+
+
 def run_segment(model: ContinuingModel, s0: int, pi: np.ndarray, u: np.ndarray, max_steps: int,
-                counts: np.ndarray, use_trigger: bool, bernoulli: bool = False) -> Segment:
-    """Fast path for learners (arguments already validated; ``u`` C-contiguous float64 ``(>= max_steps, 2)``)."""
+                counts: np.ndarray, use_trigger: bool, bernoulli: bool = False, trigger_rule: str = "after") -> Segment:
+    """Fast path for learners (arguments already validated; ``u`` C-contiguous float64 ``(>= max_steps, 2)``).
+    ``trigger_rule``: ``"after"`` or ``"before"`` (see :data:`TRIGGER_RULES`); ignored without ``use_trigger``."""
+    if trigger_rule not in TRIGGER_RULES:
+        raise ValueError(f"trigger_rule must be one of {sorted(TRIGGER_RULES)}; got {trigger_rule!r}")
+    trigger = TRIGGER_RULES[trigger_rule] if use_trigger else 0
     S, A = model.n_states, model.n_actions
     states = np.empty(max_steps, dtype=np.int64)
     actions = np.empty(max_steps, dtype=np.int64)
@@ -266,15 +275,19 @@ def run_segment(model: ContinuingModel, s0: int, pi: np.ndarray, u: np.ndarray, 
     next_counts = np.zeros((S, A, S), dtype=np.int64)
     visits = np.zeros((S, A), dtype=np.int64)
     reward_sums = np.zeros((S, A))
-    steps, final = rollout_continuing_kernel(model.P, model.R, s0, pi, u, max_steps, bernoulli, counts, use_trigger,
+    steps, final = rollout_continuing_kernel(model.P, model.R, s0, pi, u, max_steps, bernoulli, counts, trigger,
                                              states, actions, rewards, rbar, next_counts, visits, reward_sums)
     steps = int(steps)
-    triggered = bool(use_trigger and steps > 0 and visits[states[steps - 1], actions[steps - 1]]
-                     >= max(1, counts[states[steps - 1], actions[steps - 1]]))
+    if trigger == 2:
+        triggered = steps < max_steps
+    else:
+        triggered = bool(trigger == 1 and steps > 0 and visits[states[steps - 1], actions[steps - 1]]
+                         >= max(1, counts[states[steps - 1], actions[steps - 1]]))
     return Segment(states[:steps], actions[:steps], rewards[:steps], rbar[:steps], next_counts, visits, reward_sums,
                    int(final), steps, triggered)
 
 
 __all__ = ["EpisodicModel", "episodic_model", "Episode", "episode_uniforms", "run_episode", "rollout_episode",
            "ContinuingModel", "continuing_model", "Segment", "continuing_uniforms", "rollout_continuing", "run_segment",
+           "TRIGGER_RULES",
            "initial_distribution", "draw_categorical", "REWARD_MODES"]

@@ -96,17 +96,21 @@ def rollout_episode_kernel(P, R, mu, pi, u, bernoulli, states, actions, rewards,
 
 
 @njit(cache=True)
-def rollout_continuing_kernel(P, R, s0, pi, u, max_steps, bernoulli, counts, use_trigger,
+def rollout_continuing_kernel(P, R, s0, pi, u, max_steps, bernoulli, counts, trigger,
                               states, actions, rewards, rbar, next_counts, visits, reward_sums):
     """Run the stationary policy ``pi (S,)`` from ``s0`` for at most ``max_steps`` steps (``P (S, A, S)``,
-    ``R (S, A)``).  With ``use_trigger`` it stops right after the step at which the within-segment count
-    of the visited ``(s, a)`` reaches ``max(1, counts[s, a])`` (the doubling rule of Jaksch et al. 2010,
-    Alg. 1).  Accumulates ``next_counts (S, A, S)``, ``visits (S, A)``, ``reward_sums (S, A)`` (zeroed by
+    ``R (S, A)``).  ``trigger``: 0 no trigger; 1 ("after") stop right after the step at which the
+    within-segment count of the visited ``(s, a)`` reaches ``max(1, counts[s, a])``; 2 ("before", the
+    doubling rule as Jaksch et al. 2010 print it, Fig. 1 step 5) stop before a step whose pair
+    ``(s, pi(s))`` already has ``visits >= max(1, counts)``, so a segment goes on after a pair saturates
+    while the policy does not ask for it again.  Accumulates ``next_counts (S, A, S)``, ``visits (S, A)``, ``reward_sums (S, A)`` (zeroed by
     the caller); returns ``(steps, final_state)``."""
     s = s0
     t = 0
     while t < max_steps:
         a = pi[s]
+        if trigger == 2 and visits[s, a] >= max(1, counts[s, a]):
+            break
         states[t] = s
         actions[t] = a
         r = R[s, a]
@@ -121,7 +125,7 @@ def rollout_continuing_kernel(P, R, s0, pi, u, max_steps, bernoulli, counts, use
         visits[s, a] += 1
         reward_sums[s, a] += obs
         t += 1
-        fire = use_trigger and visits[s, a] >= max(1, counts[s, a])
+        fire = trigger == 1 and visits[s, a] >= max(1, counts[s, a])
         s = s_next
         if fire:
             break

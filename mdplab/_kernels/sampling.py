@@ -3,21 +3,13 @@ number, on every backend).  ``pi[h, s, a]`` is a per-stage stochastic policy; ``
 uniforms of shape ``(E, H)``; rewards are the model's expected ``R[s, a]``."""
 from numba import njit, prange
 
+from .interaction import draw_categorical
+
 
 @njit(inline="always", cache=True)
 def _draw_dense(P, s, a, u):
-    row = P[s, a]
-    acc = 0.0
-    n = row.shape[0]
-    for t in range(n):
-        acc += row[t]
-        if u < acc:
-            return t
-    # u within rounding of 1: last state with positive probability
-    for t in range(n - 1, -1, -1):
-        if row[t] > 0.0:
-            return t
-    return n - 1
+    """Successor of ``(s, a)`` by the inverse CDF of row ``P[s, a]`` (the one categorical draw of the core)."""
+    return draw_categorical(P[s, a], u)
 
 
 @njit(inline="always", cache=True)
