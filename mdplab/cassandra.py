@@ -243,6 +243,14 @@ def read_cassandra_file(path: str | Path, *, horizon: int | None = None, discoun
     St, Ac = spaces["states"], spaces["actions"]
     Ob = spaces.get("observations", _Space("observation", None, 1))
     S, A, nO = St.n, Ac.n, Ob.n
+    # the dense tables below (T, O and R with an observation axis), checked before any is allocated
+    need = 8 * (A * S * S + A * S * nO + A * S * S * nO + 2 * A * S + S)
+    from .io import memory_budget
+
+    if need > memory_budget():
+        raise FileFormatError(f"{path}: declares {S} states, {A} actions" + (f", {nO} observations" if is_pomdp else "")
+                              + f", whose dense tables need about {need / 2**30:.3g} GiB, above the memory budget of "
+                              f"{memory_budget() / 2**30:.3g} GiB (set MDPLAB_MAX_BYTES to raise it)")
 
     # ---- start ----------------------------------------------------------------------------------------
     start = np.full(S, 1.0 / S)
@@ -275,7 +283,7 @@ def read_cassandra_file(path: str | Path, *, horizon: int | None = None, discoun
                 start = tok.numbers(S, f"{S} start probabilities")
                 at = tok.i - 1
                 if (start < 0).any() or abs(start.sum() - 1.0) > FILE_ROW_TOL:
-                    raise tok.error(f"start probabilities that are >= 0 and sum to 1 (they sum to {start.sum()!r})", at=at)
+                    raise tok.error(f"start probabilities that are >= 0 and sum to 1 (they sum to {float(start.sum())!r})", at=at)
                 start = start / start.sum()
             else:
                 k = St.resolve(tok, wildcard=False)
@@ -337,7 +345,7 @@ def read_cassandra_file(path: str | Path, *, horizon: int | None = None, discoun
         a, s = (int(i) for i in np.argwhere(bad)[0])
         where = f"last set on line {t_line[a, s]}" if t_line[a, s] else "never set"
         raise FileFormatError(f"{path}:{t_line[a, s] or tok.last_line}: expected T({Ac.names[a] if Ac.names else a}, "
-                              f"{St.names[s] if St.names else s}, :) to sum to 1, found {sums[a, s]!r} ({where})")
+                              f"{St.names[s] if St.names else s}, :) to sum to 1, found {float(sums[a, s])!r} ({where})")
     if is_pomdp:
         osums = O.sum(axis=2)
         bad = np.abs(osums - 1.0) > FILE_ROW_TOL
@@ -345,7 +353,7 @@ def read_cassandra_file(path: str | Path, *, horizon: int | None = None, discoun
             a, s = (int(i) for i in np.argwhere(bad)[0])
             where = f"last set on line {o_line[a, s]}" if o_line[a, s] else "never set"
             raise FileFormatError(f"{path}:{o_line[a, s] or tok.last_line}: expected O(a={a}, s'={s}, :) to sum to 1, "
-                                  f"found {osums[a, s]!r} ({where})")
+                                  f"found {float(osums[a, s])!r} ({where})")
     if values == "cost":
         R = -R
     P = np.ascontiguousarray(T.transpose(1, 0, 2))

@@ -53,7 +53,13 @@ def adjacency_matrix(graph: nx.Graph) -> np.ndarray:
     if not nx.is_connected(graph):
         raise ModelError("graph is not connected: take the largest connected component first "
                          "(graph.subgraph(max(nx.connected_components(graph), key=len)))")
-    nodes = sorted(graph.nodes())
+    try:
+        nodes = sorted(graph.nodes())
+    except TypeError:
+        kinds = sorted({type(v).__name__ for v in graph.nodes()})
+        raise ModelError(f"graph node labels must be mutually comparable (they fix the state order); found labels "
+                         f"of types {', '.join(kinds)}: relabel first, e.g. nx.convert_node_labels_to_integers(graph)"
+                         ) from None
     adj = nx.to_numpy_array(graph, nodelist=nodes, weight=None, dtype=float)
     np.fill_diagonal(adj, 0.0)
     return (adj > 0).astype(float)
@@ -125,9 +131,24 @@ def lazy_chain(P: np.ndarray, laziness: float = 0.5) -> np.ndarray:
 
 
 def stationary_distribution(P: np.ndarray) -> np.ndarray:
-    """The stationary law of an irreducible chain (left Perron vector, normalised)."""
+    """The stationary law of an irreducible chain (left Perron vector, normalised).
+
+    A reducible chain (more than one communicating class) has no single stationary law to return (several
+    closed classes) or one with zeros (transient states): :class:`~mdplab.errors.NotApplicableError` naming
+    the classes, checked on the graph of ``P > 0`` before any solve."""
+    from scipy.sparse.csgraph import connected_components
+
+    from .errors import NotApplicableError
+
     P = check_transition_matrix(P)
     n = P.shape[0]
+    n_classes, label = connected_components(P > 0, directed=True, connection="strong")
+    if n_classes > 1:
+        classes = [np.flatnonzero(label == k).tolist() for k in range(n_classes)]
+        shown = "; ".join(str(c if len(c) <= 8 else c[:8] + ["..."]) for c in classes[:5])
+        raise NotApplicableError(f"chain is reducible: {n_classes} communicating classes ({shown}"
+                                 f"{'; ...' if n_classes > 5 else ''}), so it has no unique positive stationary law; "
+                                 f"restrict P to one closed class")
     # Solve mu^T (P - I) = 0, 1^T mu = 1 in the least-squares sense (exact for irreducible P).
     A = np.vstack([P.T - np.eye(n), np.ones((1, n))])
     rhs = np.zeros(n + 1)

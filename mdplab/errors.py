@@ -34,3 +34,14 @@ class BudgetExceededError(NotApplicableError):
     """A long computation hit the budget it checks (vectors, seconds, work); the message names the budget and
     the parameter that raises it.  A :class:`NotApplicableError` (so a ValueError): the instance is too large
     for the budget given, a clean refusal rather than a crash."""
+
+
+def check_seed(seed, name: str = "seed") -> int:
+    """``seed`` as a non-negative ``int`` (what ``numpy.random.default_rng`` accepts as one integer), else a
+    :class:`ModelError` in our words ("seed must be a non-negative integer") rather than numpy's."""
+    import numbers
+
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or int(seed) < 0:
+        shown = f"{float(seed):g}" if isinstance(seed, numbers.Real) and not isinstance(seed, bool) else type(seed).__name__
+        raise ModelError(f"{name} must be a non-negative integer; got {shown}")
+    return int(seed)

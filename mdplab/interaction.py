@@ -50,9 +50,9 @@ def initial_distribution(mu: Any, n_states: int, name: str = "mu") -> np.ndarray
         raise ModelError(f"{name} must have shape ({n_states},) or be a state index; got shape {arr.shape}")
     if not np.isfinite(arr).all() or (arr < 0).any():
         bad = int(np.flatnonzero(~np.isfinite(arr) | (arr < 0))[0])
-        raise ModelError(f"{name}[{bad}] = {arr[bad]!r} is not a probability")
+        raise ModelError(f"{name}[{bad}] = {float(arr[bad])!r} is not a probability")
     if abs(arr.sum() - 1.0) > 1e-9:
-        raise ModelError(f"{name} sums to {arr.sum()!r}, not 1")
+        raise ModelError(f"{name} sums to {float(arr.sum())!r}, not 1")
     return readonly(arr / arr.sum())
 
 
@@ -108,7 +108,7 @@ def episodic_model(P: Any, R: Any, mu: Any, H: int, reward_range: tuple[float, f
         bad = (R3 < lo) | (R3 > hi)
         if bad.any():
             h, s, a = (int(i) for i in np.argwhere(bad)[0])
-            raise ModelError(f"mean reward R[h={h}, s={s}, a={a}] = {R3[h, s, a]!r} is outside [{lo}, {hi}] "
+            raise ModelError(f"mean reward R[h={h}, s={s}, a={a}] = {float(R3[h, s, a])!r} is outside [{lo}, {hi}] "
                              "(the learners assume rewards in this range)")
     mu_v = initial_distribution(mu, P4.shape[1])
     return EpisodicModel(readonly(P4), readonly(R3), mu_v, H)
@@ -212,7 +212,7 @@ def continuing_model(P: Any, R: Any, reward_range: tuple[float, float] | None = 
         bad = (model.R < lo) | (model.R > hi)
         if bad.any():
             s, a = (int(i) for i in np.argwhere(bad)[0])
-            raise ModelError(f"mean reward R[s={s}, a={a}] = {model.R[s, a]!r} is outside [{lo}, {hi}]")
+            raise ModelError(f"mean reward R[s={s}, a={a}] = {float(model.R[s, a])!r} is outside [{lo}, {hi}]")
     return ContinuingModel(model.P, model.R)
 
 

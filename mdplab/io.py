@@ -13,6 +13,7 @@ finite-horizon file keeps its horizon, and ``average_reward=True`` excludes ``di
 """
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -62,25 +63,118 @@ def criterion(file_discount: float | None, file_horizon: int | None, *, discount
     return {"average_reward": True}
 
 
+#: the arrays of mdplab's ``.npz`` layout; any other key is refused (a misspelt ``gamma`` must not be ignored)
+NPZ_KEYS = ("P", "R", "discount", "horizon")
+#: Known misspellings and what to write instead.
+_NPZ_ALIASES = {"gamma": "discount", "beta": "discount", "H": "horizon", "T": "P", "r": "R", "p": "P"}
+
+
+def memory_budget() -> int:
+    """Bytes one model file may occupy once loaded: ``MDPLAB_MAX_BYTES`` if set, else half the physical
+    memory (at least 1 GiB when the size cannot be read)."""
+    env = os.environ.get("MDPLAB_MAX_BYTES")
+    if env:
+        try:
+            return int(float(env))
+        except ValueError:
+            raise ModelError(f"MDPLAB_MAX_BYTES must be a number of bytes; got {env!r}") from None
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2)
+    except (ValueError, OSError, AttributeError):
+        return 1 << 30
+
+
+def _npz_headers(path: Path) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """``{key: (shape, dtype)}`` of every array of an ``.npz``, read from the headers without loading data."""
+    out = {}
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            if not info.filename.endswith(".npy"):
+                raise FileFormatError(f"{path}: member {info.filename!r} is not a .npy array")
+            with zf.open(info) as fh:
+                try:
+                    version = np.lib.format.read_magic(fh)
+                    reader = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                              else np.lib.format.read_array_header_2_0)
+                    shape, _, dtype = reader(fh)
+                except ValueError as exc:
+                    raise FileFormatError(f"{path}: array {info.filename[:-4]!r} has an unreadable header "
+                                          f"({exc})") from None
+            out[info.filename[:-4]] = (tuple(int(n) for n in shape), dtype)
+    return out
+
+
+def _check_npz_headers(path: Path, headers: dict) -> None:
+    """Refuse unknown keys, non-real dtypes and arrays that would not fit :func:`memory_budget`, before loading."""
+    unknown = sorted(set(headers) - set(NPZ_KEYS))
+    if unknown:
+        hints = [f"{k!r} (did you mean {_NPZ_ALIASES[k]!r}?)" if k in _NPZ_ALIASES else repr(k) for k in unknown]
+        raise FileFormatError(f"{path}: unknown array(s) {', '.join(hints)}; the .npz layout has only "
+                              f"{', '.join(NPZ_KEYS)} (nothing is ignored silently)")
+    missing = [k for k in ("P", "R") if k not in headers]
+    if missing:
+        raise FileFormatError(f"{path}: .npz model lacks array(s) {missing} (needs P (S,A,S), R (S,A))")
+    total = 0
+    for key, (shape, dtype) in headers.items():
+        if dtype.kind not in "biuf":
+            what = "complex" if dtype.kind == "c" else f"of dtype {dtype}"
+            raise FileFormatError(f"{path}: array {key!r} is {what}; model arrays must be real numbers")
+        if key in ("discount", "horizon") and shape != ():
+            raise FileFormatError(f"{path}: {key!r} must be a single number (a 0-d array); got an array of shape "
+                                  f"{shape}")
+        total += 2 * int(np.prod(shape, dtype=object)) * 8  # the file's array, then its float64 copy
+    budget = memory_budget()
+    if total > budget:
+        raise FileFormatError(f"{path}: its arrays declare shapes {', '.join(f'{k} {v[0]}' for k, v in headers.items())}, "
+                              f"which need about {total / 2**30:.3g} GiB to load, above the memory budget of "
+                              f"{budget / 2**30:.3g} GiB (set MDPLAB_MAX_BYTES to raise it)")
+
+
+def _file_scalar(path: Path, key: str, arr: np.ndarray, integer: bool) -> float | int:
+    x = arr.item()
+    if not isinstance(x, (int, float)) or isinstance(x, bool) or not np.isfinite(x):
+        raise FileFormatError(f"{path}: {key!r} must be a finite number; got {x}")
+    if integer:
+        if float(x) != int(x):
+            raise FileFormatError(f"{path}: 'horizon' must be an integer; got {x} (rounding it would solve "
+                                  f"another problem)")
+        return int(x)
+    return float(x)
+
+
 def load_npz(path: str | Path, *, discount: float | None = None, horizon: int | None = None,
              average_reward: bool | None = None) -> MDP:
-    """Read the ``.npz`` layout above; keyword arguments override what the file says (:func:`criterion`)."""
+    """Read the ``.npz`` layout above; keyword arguments override what the file says (:func:`criterion`).
+
+    Checked before any array is loaded: only the keys of :data:`NPZ_KEYS` (an unknown one, e.g. ``gamma``,
+    is refused by name), real dtypes (complex is refused), 0-d ``discount`` / ``horizon``, and the declared
+    sizes against :func:`memory_budget`.  A fractional ``horizon`` is refused, not rounded."""
+    P, R, file_gamma, file_h = read_npz_arrays(path)
+    try:
+        return MDP(P, R, **criterion(file_gamma, file_h, discount=discount, horizon=horizon,
+                                     average_reward=average_reward))
+    except FileFormatError:
+        raise
+    except ModelError as exc:  # values found invalid after parsing: say which file
+        raise FileFormatError(f"{path}: {exc}") from None
+
+
+def read_npz_arrays(path: str | Path) -> tuple[np.ndarray, np.ndarray, float | None, int | None]:
+    """``(P, R, discount or None, horizon or None)`` of an ``.npz`` model file, checked as in :func:`load_npz`
+    (``R`` as stored: ``(S, A)`` or ``(S, A, S)``)."""
     path = Path(path)
     try:
+        headers = _npz_headers(path)
+        _check_npz_headers(path, headers)
         with np.load(path, allow_pickle=False) as f:
-            files = set(f.files)
-            missing = {"P", "R"} - files
-            if missing:
-                raise FileFormatError(f"{path}: .npz model lacks array(s) {sorted(missing)} (needs P (S,A,S), R (S,A))")
             P, R = f["P"], f["R"]
-            file_gamma = float(f["discount"]) if "discount" in files else None
-            file_h = int(f["horizon"]) if "horizon" in files else None
-    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+            file_gamma = _file_scalar(path, "discount", f["discount"], False) if "discount" in headers else None
+            file_h = _file_scalar(path, "horizon", f["horizon"], True) if "horizon" in headers else None
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError) as exc:
         if isinstance(exc, ModelError):
             raise
         raise FileFormatError(f"{path}: not a readable .npz file ({exc})") from None
-    return MDP(P, R, **criterion(file_gamma, file_h, discount=discount, horizon=horizon,
-                                 average_reward=average_reward))
+    return P, R, file_gamma, file_h
 
 
 def load(path: str | Path, *, discount: float | None = None, horizon: int | None = None,

@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import BudgetExceededError, ModelError, NotApplicableError
+from .errors import BudgetExceededError, ModelError, NotApplicableError, check_seed
 from .arrays import readonly
-from .models import ROW_TOL, MDP, _as_float_array, _check_finite, validate_dense_transitions
+from .models import ROW_TOL, MDP, _as_float_array, _check_finite, validate_dense_transitions, validate_horizon
 from .pomdp import POMDP, validate_belief
 from .pomdp_planning import _cross_sum, prune, PRUNE_TOL
 
@@ -61,15 +61,14 @@ class LatentMDP:
         _check_finite("weights", w)
         if (w <= 0).any():
             raise ModelError(f"weights must be > 0 (horizon_free.md §A1); weights[{int(np.flatnonzero(w <= 0)[0])}] = "
-                             f"{w[w <= 0][0]!r}")
+                             f"{float(w[w <= 0][0])!r}")
         if abs(w.sum() - 1.0) > row_tol:
-            raise ModelError(f"weights sum to {w.sum()!r}, not 1")
+            raise ModelError(f"weights sum to {float(w.sum())!r}, not 1")
         nu_arr = _as_float_array("nu", nu)
         if nu_arr.shape != (M, S):
             raise ModelError(f"nu must have shape (M, S) = {(M, S)}; got {nu_arr.shape}")
         nu_v = np.stack([validate_belief(nu_arr[m], S, name=f"nu[m={m}]", row_tol=row_tol) for m in range(M)])
-        if isinstance(horizon, bool) or not float(horizon).is_integer() or int(horizon) < 1:
-            raise ModelError(f"horizon must be an integer >= 1; got {horizon!r}")
+        validate_horizon(horizon)
         self.n_contexts, self.n_states, self.n_actions = int(M), int(S), int(A)
         self.horizon = int(horizon)
         self.P, self.R = readonly(Pv), readonly(Rarr.copy())
@@ -110,7 +109,7 @@ class LatentMDPEnv:
 
     def __init__(self, lmdp: LatentMDP, seed: int) -> None:
         self.lmdp = lmdp
-        self.rng = np.random.default_rng(seed)
+        self.rng = np.random.default_rng(check_seed(seed))
         self.context: int | None = None
         self.state: int | None = None
         self.t = 0

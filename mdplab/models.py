@@ -81,6 +81,8 @@ def _check_finite(name: str, x: np.ndarray) -> None:
 
 
 def _as_float_array(name: str, x: Any) -> np.ndarray:
+    if np.iscomplexobj(x):  # float64 conversion would drop the imaginary part with only a warning
+        raise ModelError(f"{name} is complex; model arrays must be real numbers")
     try:
         arr = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -88,8 +90,20 @@ def _as_float_array(name: str, x: Any) -> np.ndarray:
     return arr
 
 
+def _check_row_tol(row_tol: Any) -> float:
+    """``row_tol`` as a float in ``[0, 1)``: NaN would make every row pass (``|sum - 1| > nan`` is False)."""
+    try:
+        tol = float(row_tol)
+    except (TypeError, ValueError):
+        raise ModelError(f"row_tol must be a number; got {type(row_tol).__name__}") from None
+    if not (0.0 <= tol < 1.0):  # False for NaN
+        raise ModelError(f"row_tol must be in [0, 1); got {tol}")
+    return tol
+
+
 def _check_rows(name: str, sums: np.ndarray, n_actions: int, row_tol: float, prefix: str = "") -> None:
     """Raise naming the first (s, a) whose row sum is off by more than ``row_tol``."""
+    row_tol = _check_row_tol(row_tol)
     off = np.abs(sums - 1.0) > row_tol
     if off.any():
         i = int(np.flatnonzero(off)[0])
@@ -204,6 +218,18 @@ def _pad_rows(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, K: int)
     return new_indices.ravel(), new_data.ravel(), np.arange(rows + 1, dtype=np.int64) * K
 
 
+def validate_horizon(horizon: Any, name: str = "horizon") -> int:
+    """``horizon`` as an ``int >= 1``; anything else (None, a string, a bool, 2.5, NaN, inf) raises
+    :class:`ModelError` naming it (never rounded: a rounded horizon is another problem)."""
+    if isinstance(horizon, (bool, np.bool_)) or not isinstance(horizon, (int, float, np.integer, np.floating)):
+        raise ModelError(f"{name} must be an integer >= 1; got {type(horizon).__name__} {horizon!r}"
+                         if not isinstance(horizon, (bool, np.bool_)) else f"{name} must be an integer >= 1; got a bool")
+    h = float(horizon)
+    if not (np.isfinite(h) and h.is_integer() and h >= 1):
+        raise ModelError(f"{name} must be an integer >= 1; got {h:g}")
+    return int(horizon)
+
+
 def _validate_discount(discount: Any, allow_one: bool) -> float:
     try:
         gamma = float(discount)
@@ -249,15 +275,12 @@ class MDP:
         average_reward: bool = False,
         row_tol: float = ROW_TOL,
     ) -> None:
+        row_tol = _check_row_tol(row_tol)
         # ---- criterion -------------------------------------------------------------------
         if average_reward and (discount is not None or horizon is not None):
             raise ModelError("average_reward=True excludes discount= and horizon=")
         if horizon is not None:
-            if isinstance(horizon, bool) or not float(horizon).is_integer():
-                raise ModelError(f"horizon must be an integer >= 1; got {horizon!r}")
-            horizon = int(horizon)
-            if horizon < 1:
-                raise ModelError(f"horizon must be >= 1; got {horizon}")
+            horizon = validate_horizon(horizon)
             criterion = "finite"
             gamma: float | None = 1.0 if discount is None else _validate_discount(discount, allow_one=True)
         elif average_reward:

@@ -25,7 +25,7 @@ import numpy as np
 
 from .errors import ModelError
 from .arrays import readonly
-from .models import ROW_TOL, MDP, _as_float_array, _check_finite, _validate_discount, validate_dense_transitions
+from .models import ROW_TOL, MDP, _as_float_array, _check_finite, _validate_discount, validate_dense_transitions, validate_horizon
 
 
 def validate_emissions(O: Any, n_states: int, n_actions: int, row_tol: float = ROW_TOL) -> np.ndarray:
@@ -36,12 +36,12 @@ def validate_emissions(O: Any, n_states: int, n_actions: int, row_tol: float = R
     _check_finite("O", arr)
     if (arr < 0).any():
         where = tuple(int(i) for i in np.argwhere(arr < 0)[0])
-        raise ModelError(f"O has a negative probability {arr[where]!r} at index (a, s', o) = {where}")
+        raise ModelError(f"O has a negative probability {float(arr[where])!r} at index (a, s', o) = {where}")
     sums = arr.sum(axis=2)
     off = np.abs(sums - 1.0) > row_tol
     if off.any():
         a, s1 = (int(i) for i in np.argwhere(off)[0])
-        raise ModelError(f"O[a={a}, s'={s1}, :] sums to {sums[a, s1]!r}, not 1 (tolerance {row_tol:g}); "
+        raise ModelError(f"O[a={a}, s'={s1}, :] sums to {float(sums[a, s1])!r}, not 1 (tolerance {row_tol:g}); "
                          f"{int(off.sum())} row(s) are off")
     return readonly(arr / sums[:, :, None])
 
@@ -54,10 +54,10 @@ def validate_belief(b: Any, n_states: int, name: str = "b0", row_tol: float = RO
     _check_finite(name, arr)
     if (arr < 0).any():
         i = int(np.flatnonzero(arr < 0)[0])
-        raise ModelError(f"{name}[{i}] = {arr[i]!r} is negative")
+        raise ModelError(f"{name}[{i}] = {float(arr[i])!r} is negative")
     total = arr.sum()
     if abs(total - 1.0) > row_tol:
-        raise ModelError(f"{name} sums to {total!r}, not 1 (tolerance {row_tol:g})")
+        raise ModelError(f"{name} sums to {float(total)!r}, not 1 (tolerance {row_tol:g})")
     return readonly(arr / total)
 
 
@@ -95,9 +95,7 @@ class POMDP:
                  horizon: int | None = None, row_tol: float = ROW_TOL, state_names: Sequence[str] | None = None,
                  action_names: Sequence[str] | None = None, observation_names: Sequence[str] | None = None) -> None:
         if horizon is not None:
-            if isinstance(horizon, bool) or not float(horizon).is_integer() or int(horizon) < 1:
-                raise ModelError(f"horizon must be an integer >= 1; got {horizon!r}")
-            horizon = int(horizon)
+            horizon = validate_horizon(horizon)
             criterion = "finite"
             gamma = 1.0 if discount is None else _validate_discount(discount, allow_one=True)
         else:

@@ -49,7 +49,7 @@ from ._kernels.alpha_backup import (dominated_by_pair, point_backup, pointwise_u
                                     sawtooth_values)
 from ._kernels.belief import belief_successors
 from .arrays import readonly
-from .errors import BudgetExceededError, ConvergenceError, ModelError, NotApplicableError
+from .errors import BudgetExceededError, ConvergenceError, ModelError, NotApplicableError, check_seed
 from .pomdp import POMDP, validate_belief
 
 #: Tolerances, one table.  PRUNE_TOL: a vector is kept when it beats the others by more than this at
@@ -559,7 +559,7 @@ def point_based_value_iteration(model: POMDP, max_seconds: float = 10.0, n_belie
     if model.criterion != "discounted":
         raise NotApplicableError("point_based_value_iteration needs a discounted POMDP")
     t0 = time.perf_counter()
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     S, A, nO, gamma = model.n_states, model.n_actions, model.n_observations, model.gamma
     b0 = np.ascontiguousarray(model.b0)
     Qf = fast_informed_bound_q(model)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ._kernels.sampling import (sample_episodes_csr, sample_episodes_dense, sample_next_states_csr,
                                 sample_next_states_dense)
-from .errors import ModelError
+from .errors import ModelError, check_seed
 from .models import MDP
 from .operators import stochastic_policy_matrix
 
@@ -50,7 +50,7 @@ def sample_next_states(model: MDP, s: np.ndarray, a: np.ndarray, seed: int) -> n
         raise ModelError("s and a must be 1-d arrays of equal length")
     if s.size and (s.min() < 0 or s.max() >= model.n_states or a.min() < 0 or a.max() >= model.n_actions):
         raise ModelError("state or action index out of range")
-    u = np.random.default_rng(seed).random(s.shape[0])
+    u = np.random.default_rng(check_seed(seed)).random(s.shape[0])
     out = np.empty(s.shape[0], dtype=np.int64)
     if model.sparse is not None:
         t = model.sparse
@@ -90,7 +90,7 @@ def sample_episodes(model: MDP, policy: np.ndarray, n_episodes: int, horizon: in
     else:
         pi = np.ascontiguousarray(np.broadcast_to(stochastic_policy_matrix(model, pol), (H, model.n_states, model.n_actions)))
     mu = _distribution(model, initial_distribution, "initial_distribution")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     s0 = np.minimum(np.searchsorted(np.cumsum(mu), rng.random(E), side="right"), model.n_states - 1).astype(np.int64)
     u_a, u_s = rng.random((E, H)), rng.random((E, H))
     states = np.empty((E, H + 1), dtype=np.int64)
@@ -133,7 +133,7 @@ class MDPEnv:
 
     def reset(self, seed: int | None = None) -> tuple[int, dict]:
         if seed is not None:
-            self._rng = np.random.default_rng(seed)
+            self._rng = np.random.default_rng(check_seed(seed))
         cdf = np.cumsum(self.initial_distribution)
         self._state = int(min(np.searchsorted(cdf, self._rng.random(), side="right"), self.n_states - 1))
         self._t = 0

@@ -221,10 +221,44 @@ def _positive(name: str, x) -> float:
 def time_grid(T: float, dt: float, t0: float = 0.0) -> np.ndarray:
     """``t_k = t0 + k dt`` for ``k = 0..K`` with ``K = T / dt`` (must be an integer up to 1e-9)."""
     T, dt = _positive("T", T), _positive("dt", dt)
+    try:
+        t0 = float(t0)
+    except (TypeError, ValueError):
+        raise ModelError(f"t0 must be a finite number, got {type(t0).__name__}") from None
+    if not np.isfinite(t0):
+        raise ModelError(f"t0 must be a finite number, got {t0}")
+    if T / dt > MAX_GRID_POINTS:
+        raise ModelError(f"T={T} with dt={dt} needs {T / dt:.3g} time steps, above MAX_GRID_POINTS="
+                         f"{MAX_GRID_POINTS}; use a larger dt or a shorter T")
     K = int(round(T / dt))
     if K < 1 or abs(K * dt - T) > 1e-9 * T:
         raise ModelError(f"horizon T={T} is not an integer multiple of dt={dt}")
-    return float(t0) + dt * np.arange(K + 1)
+    return t0 + dt * np.arange(K + 1)
+
+
+#: Most time steps of one grid (10^8 float64 = 0.8 GB for the grid alone).
+MAX_GRID_POINTS = 100_000_000
+
+
+def _path_array(n_paths: int, n_times: int, d: int) -> np.ndarray:
+    """The ``(n, K+1, d)`` path array, after checking its size against :func:`mdplab.io.memory_budget`."""
+    from .io import memory_budget
+
+    need = 8 * int(n_paths) * int(n_times) * int(d)
+    if need > memory_budget():
+        raise ModelError(f"{n_paths} paths of {n_times} times in dimension {d} need {need / 2**30:.3g} GiB, above the "
+                         f"memory budget of {memory_budget() / 2**30:.3g} GiB (MDPLAB_MAX_BYTES); use fewer paths, a "
+                         f"larger dt or a shorter T")
+    return np.empty((int(n_paths), int(n_times), int(d)))
+
+
+def _check_finite_paths(X: np.ndarray, t: np.ndarray, what: str) -> None:
+    bad = ~np.isfinite(X).all(axis=(0, 2))
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise ModelError(f"{what} paths overflowed to a non-finite state at t={float(t[k]):g} (step {k}): the process "
+                         f"is explosive on this horizon (e.g. an Ornstein-Uhlenbeck kappa < 0); shorten T or check the "
+                         f"parameters")
 
 
 def ornstein_uhlenbeck(kappa, sigma, mean=0.0) -> LinearSDE:
@@ -274,12 +308,14 @@ def _streams(seed, n_paths: int) -> np.ndarray:
 
 def _run_linear(F, f, L, x0, t, n_paths, seed) -> Paths:
     d = F.shape[0]
-    X = np.empty((n_paths, t.size, d))
-    X[:, 0] = _initial_states(x0, n_paths, d)
+    X0 = _initial_states(x0, n_paths, d)
+    X = _path_array(n_paths, t.size, d)
+    X[:, 0] = X0
     state = _streams(seed, n_paths)
     z = np.empty((n_paths, L.shape[1]))
     _k.linear_gaussian_paths(np.ascontiguousarray(F), np.ascontiguousarray(f), np.ascontiguousarray(L),
                              state, _k.KN, _k.WN, _k.FN, z, X)
+    _check_finite_paths(X, t, "linear SDE")
     return Paths(t, X, float(t[1] - t[0]), state)
 
 
@@ -302,8 +338,9 @@ def simulate_euler_maruyama(sde: LinearSDE | Diffusion, x0, T: float, dt: float,
     if not isinstance(sde, Diffusion):
         raise ModelError(f"simulate_euler_maruyama needs a LinearSDE or Diffusion, got {type(sde).__name__}")
     d, m = int(sde.d), int(sde.m)
-    X = np.empty((int(n_paths), t.size, d))
-    X[:, 0] = _initial_states(x0, n_paths, d)
+    X0 = _initial_states(x0, n_paths, d)
+    X = _path_array(int(n_paths), t.size, d)
+    X[:, 0] = X0
     state = _streams(seed, int(n_paths))
     x = np.empty((int(n_paths), d))
     b = np.empty((int(n_paths), d))

@@ -65,6 +65,11 @@ TRIMMED = {
     "martingale_dt_sweep": [("jia2022_lstd_bias", [{"kappa": 1.0, "sigma": 1.0, "beta": 1.0, "n": n} for n in (5, 10, 20)], 1),
                             ("jia2022_discretisation", [{"n_fine": 32, "horizon": 5.0, "paths": 20, "episodes": 100, "n": n}
                                                         for n in (4, 8)], 2)],
+    "regret_curves": [("ucrl2_regret_bound", [{"instance": "riverswim6", "T": T} for T in (300, 1000)], 2),
+                      ("ucbvi_bf_rate", [{"learner": "ucbvi-bf", "S": 2, "A": 2, "H": 2, "delta": 0.05, "K_max": 256,
+                                          "K": k} for k in (64, 128, 256)], 2),
+                      ("q_ucb_rate", [{"learner": "q-ucb-h", "S": 2, "A": 2, "H": 2, "delta": 0.05, "K_max": 256,
+                                       "K": k} for k in (64, 128, 256)], 2)],
     "martingale_value": [("jia2022_value_fit", [{"n": 20, "episodes": 200, "weighting": "relative", "passes": 2}], 1)],
 }
 OUTPUTS = {"halpern_oracle_calls": ["halpern_oracle_calls_game.png", "halpern_oracle_calls_qp.png",
@@ -87,6 +92,6 @@ def test_figure_from_the_quick_scenarios_with_passing_verdicts(figure, tmp_path)
     for name, _, _ in TRIMMED[figure]:
         sc = get_scenario(name)
         rows = evaluate_scenario(sc, run_cells([sc], out_dir=tmp_path)[name])
-        assert rows and all(r["verdict"] == "PASS" for r in rows), rows
+        assert rows and all(r["matches"] for r in rows), rows   # broken variants: expected FAIL
     made = importlib.import_module(f"paper_figs.{figure}").make(tmp_path, tmp_path / "figs")
     assert sorted(p.name for p in made) == sorted(OUTPUTS.get(figure, [f"{figure}.png"]))

@@ -17,7 +17,7 @@ from scenarios.registry import Check, Scenario, Tolerance
 from scenarios.runner import (cell_seed, evaluate_scenario, plan_cells, read_results, results_path, run_cells,
                               verdict_table)
 
-RECORD_KEYS = {"scenario", "params", "seed_index", "seed", "measured", "bound", "values", "seconds"}
+RECORD_KEYS = {"scenario", "params", "seed_index", "seed", "measured", "bound", "values", "seconds", "provenance"}
 
 
 def synthetic_cell(params: dict, seed: int) -> dict:
@@ -106,10 +106,19 @@ def test_an_interrupted_sweep_keeps_every_finished_cell(tmp_path):
     assert numbers(resumed) == numbers(run_cells([synthetic()], out_dir=tmp_path / "fresh")["test_synthetic"])
 
 
-def test_without_resume_the_file_starts_afresh(tmp_path):
+def test_with_overwrite_the_file_starts_afresh(tmp_path):
     run_cells([synthetic()], out_dir=tmp_path)
-    run_cells([synthetic()], out_dir=tmp_path, n_seeds=1)
+    run_cells([synthetic()], out_dir=tmp_path, n_seeds=1, overwrite=True)
     assert len(read_results(results_path(tmp_path, "test_synthetic"))) == 4
+
+
+def test_without_resume_or_overwrite_finished_records_are_kept_and_the_run_refused(tmp_path):
+    run_cells([synthetic()], out_dir=tmp_path)
+    path = results_path(tmp_path, "test_synthetic")
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match="12 finished record.*--resume.*--overwrite"):
+        run_cells([synthetic()], out_dir=tmp_path, n_seeds=1)
+    assert path.read_bytes() == before
 
 
 def test_process_pool_gives_the_serial_numbers(tmp_path):
@@ -212,7 +221,8 @@ def test_reproduce_quick_json_end_to_end(tmp_path, capsys, monkeypatch):
     out = json.loads(capsys.readouterr().out)
     assert code == 0
     assert out == [{"scenario": "pi_monotone", "theorem": "puterman1994.pi_monotone", "checker": "lower",
-                    "quantity": "measured", "verdict": "PASS", "reason": out[0]["reason"], "measured": 0.0, "bound": 0.0,
+                    "quantity": "measured", "verdict": "PASS", "expected": "PASS", "reason": out[0]["reason"],
+                    "measured": 0.0, "bound": 0.0,
                     "source": "puterman1994, Prop. 6.4.1 [reconstructed]; see docs/theory/puterman1994.md#pi_monotone"}]
     assert (tmp_path / "report.md").exists() and (tmp_path / "figures" / "pi_monotone.png").exists()
     assert len(read_results(results_path(tmp_path, "pi_monotone"))) == 20
@@ -285,3 +295,63 @@ def test_list_json_names_theorems_and_sources(capsys):
 def test_bad_invocations_exit_2(argv, capsys):
     assert main(argv) == 2
     assert "error" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------ expected verdicts
+def broken_cell(params: dict, seed: int) -> dict:
+    """Like :func:`synthetic_cell`, plus a 'broken' measurement three times the bound."""
+    out = synthetic_cell(params, seed)
+    return {**out, "broken": 3 * out["bound"]}
+
+
+def expected_scenario(expected_good: str, expected_broken: str) -> Scenario:
+    grid = [{"x": x} for x in (1, 4, 16)]
+    return Scenario(name=f"test_expected_{expected_good}_{expected_broken}", description="d", family="f", algorithm="a",
+                    cell=broken_cell, grid={"quick": grid, "full": grid}, seeds={"quick": 3, "full": 3},
+                    checks=(Check("puterman1994.vi_error", "bound", expected=expected_good),
+                            Check("puterman1994.vi_error", "bound", measured_key="broken", expected=expected_broken)))
+
+
+@pytest.mark.parametrize("verdict, expected, matches", [
+    ("PASS", "PASS", True), ("FAIL", "PASS", False), ("INCONCLUSIVE", "PASS", True),
+    ("FAIL", "FAIL", True), ("PASS", "FAIL", False), ("INCONCLUSIVE", "FAIL", False)])
+def test_verdict_matches_table(verdict, expected, matches):
+    from scenarios.harness.registry import verdict_matches
+
+    assert verdict_matches(verdict, expected) is matches
+
+
+@pytest.mark.parametrize("good, broken, code", [("PASS", "FAIL", 0), ("PASS", "PASS", 1), ("FAIL", "FAIL", 1)])
+def test_expected_failures_rows_table_and_exit_code(tmp_path, good, broken, code):
+    from mdplab.cli.reproduce import exit_code
+    from scenarios.harness.verdicts import verdict_table
+
+    sc = expected_scenario(good, broken)
+    rows = evaluate_scenario(sc, run_cells([sc], out_dir=tmp_path)[sc.name])
+    # the checker's verdicts do not depend on what was expected: the good cells pass, the broken ones fail
+    assert [(r["verdict"], r["expected"]) for r in rows] == [("PASS", good), ("FAIL", broken)]
+    assert exit_code(rows) == code
+    table = verdict_table(rows)
+    if broken == "FAIL":
+        assert "FAIL (expected)" in table
+    else:
+        assert "FAIL (expected)" not in table and "FAIL" in table
+
+
+def test_expected_fail_from_cells_that_raise_is_not_a_match(tmp_path):
+    from mdplab.cli.reproduce import exit_code
+
+    grid = [{"x": 1}, {"x": 2}]
+    sc = Scenario(name="test_expected_raise", description="d", family="f", algorithm="a", cell=failing_cell,
+                  grid={"quick": grid, "full": grid}, seeds={"quick": 2, "full": 2},
+                  checks=(Check("puterman1994.vi_error", "bound", expected="FAIL"),))
+    rows = evaluate_scenario(sc, run_cells([sc], out_dir=tmp_path)[sc.name])
+    assert rows[0]["verdict"] == "FAIL" and rows[0]["matches"] is False and exit_code(rows) == 1
+    from scenarios.harness.verdicts import verdict_table
+
+    assert "FAIL (expected)" not in verdict_table(rows) and "cells raised" in verdict_table(rows)
+
+
+def test_check_expected_must_be_pass_or_fail():
+    with pytest.raises(ValueError, match="expected"):
+        Check("puterman1994.vi_error", "bound", expected="INCONCLUSIVE")

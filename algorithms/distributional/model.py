@@ -73,11 +73,18 @@ class JointKernel:
         return MDP(P, self.mean_reward(), discount=discount, horizon=horizon)
 
 
-def joint_kernel_from_mdp(model: MDP) -> JointKernel:
-    """Wrap a stationary core MDP (dense or sparse): reward ``R[s, a]`` on every outcome of ``(s, a)``."""
+def joint_kernel_from_mdp(model: MDP, transition_reward: np.ndarray | None = None) -> JointKernel:
+    """Wrap a stationary core MDP (dense or sparse): reward ``R[s, a]`` on every outcome of ``(s, a)``, or,
+    given ``transition_reward`` of shape ``(S, A, S)``, the reward ``r(s, a, s')`` of each transition (the core
+    model keeps only its mean, which distributional objectives must not see)."""
     if model.time_varying:
         raise ModelError("distributional DP needs a stationary model; this MDP is time-varying")
     S, A = model.n_states, model.n_actions
+    if transition_reward is not None:
+        Rt = np.asarray(transition_reward, dtype=np.float64)
+        if Rt.shape != (S, A, S) or not np.isfinite(Rt).all():
+            raise ModelError(f"transition_reward must be a finite array of shape ({S}, {A}, {S}); got shape "
+                             f"{Rt.shape}")
     if model.sparse is not None:
         t = model.sparse
         indptr, indices, data = np.asarray(t.indptr, dtype=np.int64), np.asarray(t.indices, dtype=np.int32), np.asarray(t.data)
@@ -87,7 +94,11 @@ def joint_kernel_from_mdp(model: MDP) -> JointKernel:
         indptr = np.concatenate([[0], np.cumsum(nz.sum(axis=1))]).astype(np.int64)
         indices = np.nonzero(nz)[1].astype(np.int32)
         data = flat[nz]
-    reward = np.repeat(np.asarray(model.R).ravel(), np.diff(indptr))
+    if transition_reward is None:
+        reward = np.repeat(np.asarray(model.R).ravel(), np.diff(indptr))
+    else:
+        rows = np.repeat(np.arange(S * A), np.diff(indptr))
+        reward = Rt.reshape(S * A, S)[rows, np.asarray(indices, dtype=np.int64)]
     return JointKernel(S, A, readonly(indptr), readonly(indices), readonly(reward.astype(np.float64)),
                        readonly(data.astype(np.float64)))
 

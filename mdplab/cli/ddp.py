@@ -1,7 +1,8 @@
 """``mdplab ddp FILE.npz --objective OBJ --horizon H --initial-state S [--json]``: one distributional-DP
 problem with stock augmentation (:func:`algorithms.distributional.ddp.solve_ddp`, which documents the
 objectives and engines) on the file's model read with ``horizon=H`` (:func:`mdplab.io.load_npz`: the
-file's discount is kept, else 1)."""
+file's discount is kept, else 1).  A file whose ``R`` has shape ``(S, A, S)`` gives each transition its own
+reward (the distribution of the return depends on it, not only on its mean)."""
 from __future__ import annotations
 
 import argparse
@@ -20,14 +21,19 @@ def add_arguments(s: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from algorithms.distributional.ddp import solve_ddp
     from mdplab.errors import ModelError
-    from mdplab.io import load_npz
+    import numpy as np
 
-    from ._output import print_json
+    from mdplab.io import load_npz, read_npz_arrays
+
+    from ._output import print_json, stdout_to_stderr
 
     if args.horizon is None or int(args.horizon) < 1:
         raise ModelError(f"--horizon must be an integer >= 1; got {args.horizon!r}")
     model = load_npz(args.file, horizon=int(args.horizon))
-    out = solve_ddp(model, args.objective, int(args.horizon), args.initial_state)
+    R = read_npz_arrays(args.file)[1]  # (S, A, S): the reward of each transition, not the model's mean of it
+    with stdout_to_stderr():
+        out = solve_ddp(model, args.objective, int(args.horizon), args.initial_state,
+                        transition_reward=R if np.ndim(R) == 3 else None)
     if args.json:
         print_json(out)
     else:

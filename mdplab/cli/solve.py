@@ -7,6 +7,11 @@ the undiscounted total); ``--average-reward`` with ``--horizon`` or ``--discount
 :func:`mdplab.solve`; POMDPs to :func:`mdplab.pomdp_planning.solve_pomdp_summary`, which takes
 ``--discount`` (and ``--horizon``) through the loader but has no ``--method`` choice: any method other than
 ``auto`` is an error, as is ``--discount-tol`` on an MDP.
+
+Exit codes: 0 for a certified answer; 3 when the answer is not certified (``converged: false``, or a POMDP's
+``certified: false``) -- the answer is still printed and stderr says why -- unless ``--best-effort`` is
+given (then 0); 2 for any error (one line on stderr).  With ``--json`` stdout carries nothing but the JSON
+object: whatever a solver prints (the LP solver's banner, from C) is sent to stderr at the descriptor level.
 """
 from __future__ import annotations
 
@@ -24,7 +29,9 @@ def add_arguments(s: argparse.ArgumentParser) -> None:
     s.add_argument("--average-reward", action="store_true", help="average-reward (gain) criterion")
     s.add_argument("--tol", type=float, default=None, help="accuracy target (see the method's docstring)")
     s.add_argument("--discount-tol", type=float, default=None, help="POMDP: certify V(b0) to this tolerance")
-    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.add_argument("--json", action="store_true", help="print one JSON object (nothing else on stdout)")
+    s.add_argument("--best-effort", action="store_true",
+                   help="exit 0 even when the answer is not certified (default: exit code 3 and a note on stderr)")
 
 
 def solve_file(path: str, *, method: str = "auto", discount: float | None = None, horizon: int | None = None,
@@ -43,6 +50,14 @@ def solve_file(path: str, *, method: str = "auto", discount: float | None = None
         return model, solve_pomdp_summary(model, method=method, discount_tol=discount_tol, tol=tol)
     if discount_tol is not None:
         raise ModelError(f"--discount-tol applies to .POMDP files only; {path} holds an MDP (use --tol)")
+    if model.criterion == "finite":  # backward induction stores values, q and a policy per stage
+        from mdplab.errors import BudgetExceededError
+
+        need = 8 * (model.horizon + 1) * model.n_states * (2 * model.n_actions + 2)
+        if need > io.memory_budget():
+            raise BudgetExceededError(f"--horizon {model.horizon}: backward induction over {model.horizon} stages "
+                                      f"of {model.n_states} states needs about {need / 2**30:.3g} GiB, above the "
+                                      f"memory budget of {io.memory_budget() / 2**30:.3g} GiB (MDPLAB_MAX_BYTES)")
     t0 = time.perf_counter()
     sol = solve(model, method=method, **({} if tol is None else {"tol": tol}))
     out = {"values": sol.values, "policy": sol.policy, "iterations": sol.iterations,
@@ -54,14 +69,17 @@ def solve_file(path: str, *, method: str = "auto", discount: float | None = None
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     import numpy as np
 
     from mdplab.models import MDP
 
-    from ._output import print_json
+    from ._output import print_json, stdout_to_stderr
 
-    model, out = solve_file(args.file, method=args.method, discount=args.discount, horizon=args.horizon,
-                            average_reward=args.average_reward, tol=args.tol, discount_tol=args.discount_tol)
+    with stdout_to_stderr():
+        model, out = solve_file(args.file, method=args.method, discount=args.discount, horizon=args.horizon,
+                                average_reward=args.average_reward, tol=args.tol, discount_tol=args.discount_tol)
     if args.json:
         print_json(out)
     elif not isinstance(model, MDP):
@@ -74,4 +92,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"gain={out['gain']:.10g}")
         print("values:", np.array2string(np.asarray(out["values"]), precision=6, threshold=20))
         print("policy:", np.array2string(np.asarray(out["policy"]), threshold=40))
+    certified = out.get("converged", out.get("certified", True))
+    if not certified:
+        print(f"mdplab solve: {args.file}: the answer is NOT certified (converged: false): the solver could not "
+              f"certify the requested tolerance (see the warning above; raise max_iter, loosen --tol or use "
+              f"another --method); " + ("--best-effort: exit 0" if args.best_effort else
+                                         "exit code 3 (--best-effort accepts it)"), file=sys.stderr)
+        return 0 if args.best_effort else 3
     return 0

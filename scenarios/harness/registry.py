@@ -44,6 +44,7 @@ from typing import Callable, Mapping, Sequence
 
 SIZES = ("quick", "full")
 CHECKERS = ("bound", "rate", "lower")
+EXPECTED = ("PASS", "FAIL")
 
 #: The package whose every public module is a scenario collection.
 THEOREMS_PACKAGE = "scenarios.theorems"
@@ -84,7 +85,13 @@ class Check:
     bound is tight in rate on this family) or ``"less"`` (the fitted slope must not exceed it: the bound
     only promises decay at least that fast), ``slope_atol`` the modelling slack on the slope,
     ``max_ci_width`` the widest confidence interval that still decides, ``min_seeds``/``min_points`` the
-    least evidence that decides (less gives INCONCLUSIVE)."""
+    least evidence that decides (less gives INCONCLUSIVE).  ``asymptotic=True``: the claimed slope is the
+    limit of the bound's exponent as ``rate_parameter`` tends to infinity (the leading term's exponent;
+    lower-order terms, unknown constants and log factors drop out), for bounds with unknown constants.
+
+    ``expected`` is ``"PASS"`` (the default: the theorem's claim) or ``"FAIL"``: the check is applied to a
+    deliberately broken variant (another ``measured_key``, or a scenario of broken cells) and must fail,
+    which shows the checker has teeth.  :func:`verdict_matches` says when a verdict agrees with it."""
 
     bound: str
     kind: str
@@ -98,8 +105,12 @@ class Check:
     max_ci_width: float = 0.5
     min_seeds: int = 3
     min_points: int = 3
+    asymptotic: bool = False
+    expected: str = "PASS"
 
     def __post_init__(self) -> None:
+        if self.expected not in EXPECTED:
+            raise ValueError(f"Check.expected must be one of {EXPECTED}; got {self.expected!r}")
         if self.kind not in CHECKERS:
             raise ValueError(f"Check.kind must be one of {CHECKERS}; got {self.kind!r}")
         if self.kind == "rate" and not self.rate_parameter:
@@ -142,6 +153,16 @@ class Scenario:
     @property
     def bound_names(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(c.bound for c in self.checks))
+
+
+def verdict_matches(verdict: str, expected: str) -> bool:
+    """Whether a check's ``verdict`` agrees with its ``expected`` one (what ``mdplab reproduce``'s exit code
+    reads).  Expected PASS: PASS and INCONCLUSIVE agree (INCONCLUSIVE is a lack of evidence at this size,
+    never a failure of the code; the row says why), FAIL does not.  Expected FAIL (a broken variant): only
+    FAIL agrees; a PASS means the checker lacks teeth, and an INCONCLUSIVE has not shown them."""
+    if expected not in EXPECTED:
+        raise ValueError(f"expected must be one of {EXPECTED}; got {expected!r}")
+    return verdict == "FAIL" if expected == "FAIL" else verdict != "FAIL"
 
 
 def params_key(params: dict) -> str:

@@ -12,7 +12,7 @@ import numpy as np
 from bounds.core import Bound, UnknownSymbolError, get_bound
 
 from .registry import Scenario, get_scenario
-from .verdicts import _bound_values
+from .verdicts import _bound_values, verdict_label
 
 
 # ---------------------------------------------------------------------------------------- report
@@ -96,7 +96,8 @@ def scenario_figure(scenario: Scenario, records: list[dict], rows: list[dict], p
                 ax.set_yscale("log")
             ax.set_xlabel("bound")
             ax.set_ylabel(check.measured_key)
-        ax.set_title(f"{check.bound} [{check.kind}]: {row['verdict']}", fontsize=8)
+        broken = f", {check.measured_key}, expected {check.expected}" if check.expected != "PASS" else ""
+        ax.set_title(f"{check.bound} [{check.kind}{broken}]: {row['verdict']}", fontsize=8)
         ax.legend(fontsize=7)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=90)
@@ -113,7 +114,7 @@ def write_report(out_dir: str | os.PathLike, results: dict[str, list[dict]], row
              "|---|---|---|---|---|---|---|---|"]
     fmt = lambda x: "-" if x is None else (f"{x:.4g}" if isinstance(x, float) else str(x))  # noqa: E731
     for r in rows:
-        lines.append(f"| {r['scenario']} | `{r['theorem']}` | {r['checker']} | {r['quantity']} | **{r['verdict']}** "
+        lines.append(f"| {r['scenario']} | `{r['theorem']}` | {r['checker']} | {r['quantity']} | **{verdict_label(r)}** "
                      f"| {fmt(r['measured'])} "
                      f"| {fmt(r['bound'])} | {r['reason']} |")
     for name, records in results.items():

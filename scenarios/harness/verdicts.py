@@ -14,7 +14,7 @@ import numpy as np
 from bounds.checkers import FAIL, INCONCLUSIVE, Verdict, check_bound, check_lower, check_rate
 from bounds.core import Bound, get_bound
 
-from .registry import Check, Scenario, params_key
+from .registry import Check, Scenario, params_key, verdict_matches
 
 
 # ---------------------------------------------------------------------------------------- verdicts
@@ -27,6 +27,21 @@ def _bound_values(bound: Bound, check: Check, records: list[dict]) -> np.ndarray
             names = {s.name for s in bound.symbols + bound.constants}
             out.append(bound.evaluate({k: v for k, v in rec["params"].items() if k in names}))
     return np.asarray(out, dtype=np.float64)
+
+
+def asymptotic_slope(bound: Bound, symbol: str, scale: str, values: dict) -> float:
+    """The limit, as ``symbol`` tends to infinity, of the bound's log-log exponent (``scale="loglog"``) or
+    semi-log slope in ``symbol``, at ``values`` of the other symbols: the leading term's rate.  Raises when
+    the limit is not a number (it still depends on an unknown constant)."""
+    import sympy as sp
+
+    x = bound.symbol(symbol)
+    e = bound.exponent(x) if scale == "loglog" else bound.log_slope(x)
+    subs = bound.substitution({k: v for k, v in values.items() if bound.symbol(k) != x}, partial=True)
+    lim = sp.limit(sp.simplify(e.subs(subs)), x, sp.oo)
+    if lim.free_symbols or not lim.is_finite:
+        raise ValueError(f"bound {bound.name!r}: the limit of its {scale} slope in {symbol} is {lim}, not a number")
+    return float(lim)
 
 
 def run_check(scenario: Scenario, check: Check, records: list[dict]) -> Verdict:
@@ -61,14 +76,19 @@ def run_check(scenario: Scenario, check: Check, records: list[dict]) -> Verdict:
     y = np.asarray([[table[(x, j)] for j in complete] for x in xs], dtype=np.float64).reshape(len(xs), len(complete))
     fixed = {k: v for k, v in records[0]["params"].items() if k != x_name} if records else {}
     names = {s.name for s in bound.symbols + bound.constants}
-    claimed = bound.slope(x_name, check.scale, {k: v for k, v in fixed.items() if k in names})
+    values = {k: v for k, v in fixed.items() if k in names}
+    claimed = asymptotic_slope(bound, x_name, check.scale, values) if check.asymptotic else \
+        bound.slope(x_name, check.scale, values)
     return check_rate(xs, y, claimed, scale=check.scale, alternative=check.alternative, slope_atol=check.slope_atol,
                       max_ci_width=check.max_ci_width, min_seeds=check.min_seeds, min_points=check.min_points)
 
 
 def evaluate_scenario(scenario: Scenario, records: list[dict]) -> list[dict]:
     """One row per check: ``scenario, theorem, checker, quantity`` (the cell output checked), ``verdict,
-    reason, measured, bound, source, details``.  Cells that raised make every check FAIL."""
+    expected`` (the check's expected verdict: ``"FAIL"`` for a deliberately broken variant), ``matches``
+    (:func:`~scenarios.harness.registry.verdict_matches`), ``reason, measured, bound, source, details``.
+    Cells that raised make every check FAIL, and that FAIL never matches: an expected FAIL must come from
+    the checker, not from a crash."""
     rows = []
     errors = [r for r in records if "error" in r]
     for check in scenario.checks:
@@ -78,7 +98,9 @@ def evaluate_scenario(scenario: Scenario, records: list[dict]) -> list[dict]:
             v = run_check(scenario, check, records)
         bound = get_bound(check.bound)
         rows.append({"scenario": scenario.name, "theorem": check.bound, "checker": check.kind,
-                     "quantity": check.measured_key, "verdict": v.status, "reason": v.reason, "measured": v.measured, "bound": v.bound,
+                     "quantity": check.measured_key, "verdict": v.status, "expected": check.expected,
+                     "matches": (not errors) and verdict_matches(v.status, check.expected), "reason": v.reason,
+                     "measured": v.measured, "bound": v.bound,
                      "source": bound.source.cite(), "details": v.details})
     return rows
 
@@ -98,11 +120,23 @@ def json_rows(rows: Iterable[dict]) -> list[dict]:
     return [_finite_or_none(dict(r)) for r in rows]
 
 
+def verdict_label(row: dict) -> str:
+    """The verdict as the table shows it: ``FAIL (expected)`` for a broken variant caught, ``PASS (expected
+    FAIL)`` / ``INCONCLUSIVE (expected FAIL)`` for one not caught; a plain verdict when PASS was expected."""
+    expected = row.get("expected", "PASS")
+    if expected == "PASS":
+        return row["verdict"]
+    if row["verdict"] == expected:
+        return "FAIL (expected)" if row.get("matches", True) else "FAIL (cells raised; expected a checker FAIL)"
+    return f"{row['verdict']} (expected {expected})"
+
+
 def verdict_table(rows: Sequence[dict]) -> str:
-    """A plain-text table: scenario, theorem, check, verdict, measured, bound, reason."""
+    """A plain-text table: scenario, theorem, check, verdict (:func:`verdict_label`), measured, bound, reason."""
     head = ("scenario", "theorem", "check", "verdict", "measured", "bound", "reason")
     fmt = lambda x: "-" if x is None else (f"{x:.4g}" if isinstance(x, float) else str(x))  # noqa: E731
-    body = [tuple(fmt(r[k]) for k in ("scenario", "theorem", "checker", "verdict", "measured", "bound", "reason"))
+    body = [tuple(verdict_label(r) if k == "verdict" else fmt(r[k])
+                  for k in ("scenario", "theorem", "checker", "verdict", "measured", "bound", "reason"))
             for r in rows]
     widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(head)]
     widths[-1] = len(head[-1])
