@@ -31,7 +31,7 @@ from typing import Callable
 
 import numpy as np
 
-from mdplab.errors import ModelError
+from mdplab.errors import ModelError, check_seed
 from mdplab.interaction import ContinuingModel, continuing_model, continuing_uniforms, run_segment
 from mdplab.regret import LearnerRun, PolicyLog, gain_regret, optimal_gain, policy_gain, pseudo_regret
 
@@ -69,8 +69,7 @@ def check_run_arguments(P, R, s0, T, seed, episode_rule: str) -> ContinuingModel
         raise ModelError(f"T (number of steps) must be an integer >= 1; got {T!r}")
     if isinstance(s0, bool) or int(s0) != s0 or not (0 <= int(s0) < model.n_states):
         raise ModelError(f"s0 = {s0!r} is not a state in 0..{model.n_states - 1}")
-    if isinstance(seed, bool) or int(seed) != seed or seed < 0:
-        raise ModelError(f"seed must be an integer >= 0; got {seed!r}")
+    check_seed(seed)
     if episode_rule not in EPISODE_RULES:
         raise ModelError(f"episode_rule must be one of {EPISODE_RULES}; got {episode_rule!r}")
     return model

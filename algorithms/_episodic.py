@@ -13,18 +13,12 @@ from typing import Any, Mapping
 import numpy as np
 from numba import njit
 
-from mdplab.errors import ModelError
+from mdplab.errors import ModelError, check_seed
 from mdplab.interaction import EpisodicModel, episode_uniforms, episodic_model
 from mdplab.regret import LearnerRun, PolicyLog, episodic_regret
 
 #: Episodes' uniforms are drawn in blocks of this many episodes (the stream does not depend on it).
 UNIFORM_BLOCK = 4096
-
-
-def check_seed(seed: Any) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ModelError(f"seed must be a non-negative integer; got {seed!r}")
-    return int(seed)
 
 
 def check_positive_int(name: str, x: Any) -> int:
