@@ -49,3 +49,26 @@ def test_oracle_regret_equals_a_direct_matrix_power_sum():
     T = 50
     direct = T * og.gain - sum(np.linalg.matrix_power(P_pi, t)[0] @ r_pi for t in range(T))
     assert oracle_regret(inst.P, inst.R, 0, T) == pytest.approx(direct, rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["mvp_horizon_free", "mvp_rate"])
+def test_mvp_checks_pass_and_broken_variants_fail(name, tmp_path):
+    assert verdicts(name, tmp_path) == [("regret", "PASS", "PASS"), ("regret_broken", "FAIL", "FAIL")]
+
+
+@pytest.mark.parametrize("H", [3, 8])
+def test_horizon_bandit_regret_counts_the_wrong_steps(H):
+    """Independent evaluator: on horizon_bandit each step of action 1 costs exactly gap / H, whatever the
+    state law (one state), so an episode's regret is gap / H times the number of stages whose action is 1."""
+    from algorithms.mvp import run_mvp
+    from scenarios.instances.learning import horizon_bandit
+
+    inst = horizon_bandit(H, gap=0.5)
+    assert inst.v_star == pytest.approx(1.0)
+    K = 3000
+    run = run_mvp(inst.P, inst.R, inst.mu, H, K, seed=1, bonus="hoeffding", c1=1.0, c3=0.0)
+    starts = list(run.policy_start) + [K]
+    expected = sum((starts[i + 1] - starts[i]) * 0.5 / H * int((pol[:, 0] == 1).sum())
+                   for i, pol in enumerate(run.policies))
+    assert run.regret[-1] == pytest.approx(expected, rel=1e-12)
+    assert run.regret[-1] > 0

@@ -214,3 +214,17 @@ def random_communicating(S: int, A: int, seed: int, diameter_range: tuple[float,
             return _instance(f"random:{S},{A},{seed}", P, R, 0, H, "derived")
     raise ModelError(f"random_communicating: no draw in {max_tries} had a diameter in {diameter_range}; "
                      "raise max_tries, widen diameter_range or change eta")
+
+
+def horizon_bandit(H: int, gap: float = 1.0) -> LearningInstance:
+    """One state, two actions, horizon ``H``: action 0 pays ``1/H`` per step, action 1 pays ``(1 - gap)/H``,
+    so the total reward of an episode is at most 1 (the horizon-free normalisation) and the optimal
+    value is ``V* = 1`` (derived).  A step of action 1 costs ``gap / H`` of regret.  Ours: the smallest
+    instance on which a bonus built on the range of the value (Hoeffding) pays ``H`` times more than one
+    built on its variance (here the next value is deterministic, so the variance term vanishes)."""
+    if not 0.0 < gap <= 1.0:
+        raise ModelError(f"gap must be in (0, 1]; got {gap!r}")
+    H = int(H)
+    P = np.ones((1, 2, 1))
+    R = np.array([[1.0 / H, (1.0 - gap) / H]])
+    return _instance(f"horizon_bandit:H={H},gap={gap:g}", P, R, 0, H, "derived")

@@ -35,11 +35,26 @@ pseudo-regret ``T J* - sum_t rbar(s_t, a_t)`` computed on the true model by the 
   ``--full`` keeps the same window and adds seeds (10): a later window would let the over-scaled bonus
   leave its burn-in too (its local slope is about 0.5 at ``K = 2^16`` for UCBVI-BF, measured).
 
+* ``mvp_horizon_free`` and ``mvp_rate``: MVP (``zhang2021mvp.mvp_regret``, total reward at most 1) on
+  :func:`scenarios.instances.learning.horizon_bandit` (one state, two actions paying ``1/H`` and ``0`` per step:
+  ``V* = 1``, a wrong step costs ``1/H``).  Horizon-freeness: the slope of log Regret(K = 20000) against log H
+  over ``H = 8, 16, 32, 64`` must not exceed the bound's exponent in ``H``, which tends to 0 (``H`` enters
+  only through ``iota = ln(S A H K / delta)``); ``slope_atol = 0.13`` is the log-derivative ``2 / iota`` of
+  the bound's ``iota^2`` term at the grid's smallest cell (derived).  Measured (3 seeds): MVP regret about 2300 to 2700
+  over the grid, slope 0.07 to 0.08.  Broken variant: the Hoeffding bonus (``bonus="hoeffding"``: the variance of the next value
+  replaced by its worst case 1/4) with ``c1 = 1``, ``c3 = 0``: regret about 340 at H = 8 to 2100 at H = 64
+  (slope 0.74 to 0.87),
+  the ``H`` that a bonus on the value's range pays.  Why not the paper's constants for the broken variant:
+  with ``c1 = 460/9`` the Hoeffding variant has not left its burn-in at K = 20000 (regret about K/2 for
+  every H, slope 0), and a saturated learner is flat in ``H`` too: a flatness check alone cannot tell
+  "horizon-free" from "not learning yet".  ``mvp_rate`` is the guard: the same instance at ``H = 4``, the
+  slope of log Regret(K) against log K over ``K = 2^12 .. 2^16`` must not exceed 1/2; MVP 0.26 to 0.28 (measured),
+  and the paper-constant Hoeffding variant, still in its burn-in, 0.93 to 1.03: an expected FAIL.
+
 Not here yet: UCBVI-CH's rate (at the paper's constant its bonus ``7 H L / sqrt(N)`` stays above ``H`` until
 ``N > (7 L)^2``, about 1.6e4 visits per pair: regret still linear at K = 131072 on S = A = 2, H = 2, measured)
-and MVP's rates in K and H (MVP's regret is still linear in K at K = 20000 on S = A = 2 for H = 2..16 with
-rewards R / H, and its Hoeffding variant shows no H-slope there either, measured: no honest check at these
-sizes yet).
+and MVP's rates on random MDPs (its regret is still linear in K at K = 20000 on S = A = 2 for H = 2..16 with
+rewards R / H, measured: the checks above use the one-state instance, where MVP leaves its burn-in early).
 """
 from __future__ import annotations
 
@@ -50,13 +65,15 @@ import numpy as np
 from algorithms._average_runner import Statistics, run_episodes
 from algorithms.evi import extended_value_iteration
 from algorithms.q_learning_ucb import run_q_ucb_hoeffding
+from algorithms.mvp import run_mvp
 from algorithms.ucbvi import run_ucbvi_bf
 from algorithms.ucrl2 import run_ucrl2
 from bounds.core import get_bound
 from mdplab.interaction import continuing_model
 from mdplab.regret import optimal_gain
 from scenarios.harness.registry import Check, Scenario, register_scenario
-from scenarios.instances.learning import _instance, jaksch_lower_bound, random_communicating, riverswim
+from scenarios.instances.learning import (_instance, jaksch_lower_bound, horizon_bandit, random_communicating,
+                                         riverswim)
 
 DELTA = 0.05  # the confidence of the PSRL paper's UCRL2 runs; Thm. 2 holds for any delta in (0, 1)
 
@@ -209,3 +226,61 @@ for _name, _learner, _bound, _H, _K, _algo in (
                 Check(_bound, "rate", measured_key="regret_broken", rate_parameter="K", alternative="less",
                       asymptotic=True, expected="FAIL")),
     ))
+
+
+# ---------------------------------------------------------------------------------------- MVP, H and K
+#: MVP variants: the paper's (Bernstein) and the broken ones (module docstring)
+MVP_VARIANTS = {"mvp": {}, "hoeffding-c1=1": {"bonus": "hoeffding", "c1": 1.0, "c3": 0.0},
+                "hoeffding": {"bonus": "hoeffding"}}
+
+
+@lru_cache(maxsize=16)
+def mvp_curve(variant: str, H: int, K_max: int, delta: float, seed: int) -> np.ndarray:
+    """Exact cumulative regret ``(K_max,)`` of MVP (``variant`` of :data:`MVP_VARIANTS`) on
+    ``horizon_bandit(H)`` (cached per process: every grid point of a seed reads one run)."""
+    inst = horizon_bandit(H)
+    return np.asarray(run_mvp(inst.P, inst.R, inst.mu, H, K_max, seed, delta=delta, **MVP_VARIANTS[variant]).regret)
+
+
+def mvp_cell(params: dict, seed: int) -> dict:
+    H, K, K_max, delta = int(params["H"]), int(params["K"]), int(params["K_max"]), float(params["delta"])
+    broken = params["broken"]
+    return {"regret": float(mvp_curve("mvp", H, K_max, delta, int(seed))[K - 1]),
+            "regret_broken": float(mvp_curve(broken, H, K_max, delta, int(seed))[K - 1])}
+
+
+register_scenario(Scenario(
+    name="mvp_horizon_free",
+    description="MVP: slope of log Regret vs log H <= 0 (+2/iota); broken: Hoeffding bonus (c1 = 1, c3 = 0)",
+    family="horizon_bandit(H): one state, actions paying 1/H and 0 per step (total reward <= 1)",
+    algorithm="algorithms.mvp.run_mvp (broken: bonus='hoeffding', c1=1, c3=0)",
+    cell=mvp_cell,
+    grid={"quick": [{"H": H, "K": 20_000, "K_max": 20_000, "delta": 0.05, "broken": "hoeffding-c1=1"}
+                    for H in (8, 16, 32, 64)],
+          "full": [{"H": H, "K": 20_000, "K_max": 20_000, "delta": 0.05, "broken": "hoeffding-c1=1"}
+                   for H in (8, 16, 32, 64)]},  # full: more seeds
+    seeds={"quick": 3, "full": 10},
+    checks=(Check("zhang2021mvp.mvp_regret", "rate", measured_key="regret", rate_parameter="H", alternative="less",
+                  asymptotic=True, slope_atol=0.13),
+            Check("zhang2021mvp.mvp_regret", "rate", measured_key="regret_broken", rate_parameter="H",
+                  alternative="less", asymptotic=True, slope_atol=0.13, expected="FAIL")),
+    notes="slope_atol = 2/iota at H = 8, K = 20000 (the bound's iota^2 term); a learner still in its burn-in is "
+          "flat in H too: mvp_rate guards against that",
+))
+
+register_scenario(Scenario(
+    name="mvp_rate",
+    description="MVP: slope of log Regret(K) vs log K <= 1/2 over K_max/16..K_max; broken: Hoeffding bonus, paper constants",
+    family="horizon_bandit(H = 4)",
+    algorithm="algorithms.mvp.run_mvp (broken: bonus='hoeffding')",
+    cell=mvp_cell,
+    grid={"quick": [{"H": 4, "K": 2 ** 16 // 2 ** j, "K_max": 2 ** 16, "delta": 0.05, "broken": "hoeffding"}
+                    for j in range(4, -1, -1)],
+          "full": [{"H": 4, "K": 2 ** 16 // 2 ** j, "K_max": 2 ** 16, "delta": 0.05, "broken": "hoeffding"}
+                   for j in range(4, -1, -1)]},
+    seeds={"quick": 3, "full": 10},
+    checks=(Check("zhang2021mvp.mvp_regret", "rate", measured_key="regret", rate_parameter="K", alternative="less",
+                  asymptotic=True),
+            Check("zhang2021mvp.mvp_regret", "rate", measured_key="regret_broken", rate_parameter="K",
+                  alternative="less", asymptotic=True, expected="FAIL")),
+))
