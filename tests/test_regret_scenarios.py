@@ -22,7 +22,7 @@ def test_average_reward_checks_pass_and_broken_variants_fail(name, broken, tmp_p
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["ucbvi_bf_rate", "q_ucb_rate"])
+@pytest.mark.parametrize("name", ["ucbvi_bf_rate", "q_ucb_rate", "ucbvi_ch_rate"])
 def test_rate_checks_pass_and_broken_variants_fail(name, tmp_path):
     assert verdicts(name, tmp_path) == [("regret", "PASS", "PASS"), ("regret_broken", "FAIL", "FAIL")]
 
