@@ -27,7 +27,8 @@ def law_from_values(values: dict, prefix: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    from scenarios.runner import read_results, results_path, save_figure
+    from scenarios.harness.runner import read_results, results_path
+    from scenarios.harness.report import save_figure
 
     e1, e2 = (read_results(results_path(results_dir, name)) for name in SCENARIOS)
     if not e1 and not e2:

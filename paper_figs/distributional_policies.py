@@ -19,7 +19,8 @@ SCENARIOS = ("ddp_e1_cliff_cvar", "ddp_e2_forage")
 
 
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    from scenarios.runner import read_results, results_path, save_figure
+    from scenarios.harness.runner import read_results, results_path
+    from scenarios.harness.report import save_figure
 
     e1, e2 = (read_results(results_path(results_dir, name)) for name in SCENARIOS)
     if not e1 and not e2:

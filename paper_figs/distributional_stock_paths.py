@@ -17,7 +17,8 @@ TARGETS = (6, 10, 14)
 
 
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    from scenarios.runner import read_results, results_path, save_figure
+    from scenarios.harness.runner import read_results, results_path
+    from scenarios.harness.report import save_figure
 
     records = [r for r in read_results(results_path(results_dir, SCENARIO)) if r["params"]["h"] in TARGETS]
     if not records:

@@ -16,7 +16,8 @@ SCENARIO = "ddp_e1_cliff_cvar"
 
 
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    from scenarios.runner import read_results, results_path, save_figure
+    from scenarios.harness.runner import read_results, results_path
+    from scenarios.harness.report import save_figure
 
     records = read_results(results_path(results_dir, SCENARIO))
     if not records:

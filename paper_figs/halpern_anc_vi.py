@@ -12,7 +12,7 @@ Reads the results of ``anc_vi_vs_vi`` (gamma < 1) and ``anc_vi_vs_vi_gamma_one``
 
 Bound curves are the registered sympy expressions (``lee2023anchoring.bellman_error_general`` at
 ``e0 = ||U*||``, ``lee2023anchoring.gamma_one_affine`` at ``d0``) drawn with
-:func:`scenarios.runner.plot_bound_curve`; the dotted line is VI's worst case ``(1 + gamma) gamma^k e0``.
+:func:`scenarios.harness.report.plot_bound_curve`; the dotted line is VI's worst case ``(1 + gamma) gamma^k e0``.
 """
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ INSTANCES = ("chain", "dense")
 
 
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    from scenarios.runner import read_results, results_path, save_figure
+    from scenarios.harness.runner import read_results, results_path
+    from scenarios.harness.report import save_figure
 
     records = [r for name in SCENARIOS for r in read_results(results_path(results_dir, name))]
     if not records:
@@ -37,7 +38,7 @@ def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     from bounds.core import get_bound
-    from scenarios.runner import plot_bound_curve
+    from scenarios.harness.report import plot_bound_curve
 
     general = get_bound("lee2023anchoring.bellman_error_general")
     affine = get_bound("lee2023anchoring.gamma_one_affine")

@@ -34,7 +34,8 @@ def curves(record: dict) -> dict[int, tuple[np.ndarray, np.ndarray]]:
 
 
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    from scenarios.runner import read_results, results_path, save_figure
+    from scenarios.harness.runner import read_results, results_path
+    from scenarios.harness.report import save_figure
 
     found = [(p, read_results(results_path(results_dir, f"oracle_calls_{p}"))) for p in PROBLEMS]
     found = [(p, recs) for p, recs in found if recs]

@@ -38,7 +38,8 @@ def _table(records: list[dict], keys) -> tuple[np.ndarray, dict]:
 
 
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    from scenarios.runner import read_results, results_path, save_figure
+    from scenarios.harness.runner import read_results, results_path
+    from scenarios.harness.report import save_figure
 
     exact, mc = (read_results(results_path(results_dir, name)) for name in SCENARIOS)
     if not exact and not mc:

@@ -36,7 +36,7 @@ def _panel(ax_top, ax_slope, xs, Y, label, style):
 
 
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    from scenarios.runner import read_results, results_path
+    from scenarios.harness.runner import read_results, results_path
 
     results = {name: read_results(results_path(results_dir, name)) for name in SCENARIOS}
     results = {k: [r for r in v if "error" not in r] for k, v in results.items()}
@@ -49,7 +49,7 @@ def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     import matplotlib.ticker
 
     from bounds.core import get_bound
-    from scenarios.runner import plot_bound_curve, save_figure
+    from scenarios.harness.report import plot_bound_curve, save_figure
 
     fig, axes = plt.subplots(2, 3, figsize=(13, 6.6), sharex="col", gridspec_kw={"height_ratios": [2, 1]})
     titles = {"ucrl2_regret_bound": "UCRL2, RiverSwim-6 (osband2013)", "ucbvi_bf_rate": "UCBVI-BF, S = A = 2, H = 4",

@@ -19,7 +19,8 @@ SCENARIO = "srrw_mse_alpha"
 
 
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    from scenarios.runner import read_results, results_path, save_figure
+    from scenarios.harness.runner import read_results, results_path
+    from scenarios.harness.report import save_figure
 
     records = read_results(results_path(results_dir, SCENARIO))
     if not records:
@@ -30,7 +31,7 @@ def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     from bounds.core import get_bound
-    from scenarios.runner import plot_bound_curve
+    from scenarios.harness.report import plot_bound_curve
 
     records = sorted(records, key=lambda r: r["params"]["alpha"])
     p0, v0 = records[0]["params"], records[0]["values"]

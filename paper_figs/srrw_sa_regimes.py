@@ -38,7 +38,8 @@ def _curve(values: dict, tag: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    from scenarios.runner import read_results, results_path, save_figure
+    from scenarios.harness.runner import read_results, results_path
+    from scenarios.harness.report import save_figure
 
     records = read_results(results_path(results_dir, SCENARIO))
     alpha_recs = [(lab, read_results(results_path(results_dir, name)), b, c) for lab, name, b, c in ALPHA_SCENARIOS]
@@ -51,7 +52,7 @@ def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     from bounds.core import get_bound
-    from scenarios.runner import plot_bound_curve
+    from scenarios.harness.report import plot_bound_curve
 
     panels = int(bool(records)) + int(bool(alpha_recs))
     fig, axes = plt.subplots(1, panels, figsize=(5 * panels, 3.9), squeeze=False)

@@ -20,7 +20,8 @@ SCENARIO = "srrw_tvd_alpha"
 
 
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    from scenarios.runner import read_results, results_path, save_figure
+    from scenarios.harness.runner import read_results, results_path
+    from scenarios.harness.report import save_figure
 
     records = read_results(results_path(results_dir, SCENARIO))
     if not records:
@@ -31,7 +32,7 @@ def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     from bounds.core import get_bound
-    from scenarios.runner import plot_bound_curve
+    from scenarios.harness.report import plot_bound_curve
 
     ns = np.array(sorted({r["params"]["n"] for r in records}), float)
     keys = sorted((k for k in records[0]["values"] if k.startswith("tvd_alpha")), key=lambda k: float(k[9:]))

@@ -17,7 +17,8 @@ def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     from bounds.core import get_bound
-    from scenarios.runner import plot_bound_curve, read_results, results_path, save_figure
+    from scenarios.harness.report import plot_bound_curve, save_figure
+    from scenarios.harness.runner import read_results, results_path
 
     records = read_results(results_path(results_dir, SCENARIO))
     if not records:
