@@ -272,6 +272,24 @@ def test_adaptive_mpi_evaluation_kinds_keep_the_guarantee(case):
     assert np.all(v_star - evaluate_policy(m, sol.policy, method="direct") <= tol + slack)
 
 
+def test_adaptive_mpi_refuses_gauss_seidel_that_does_not_pay():
+    """Regression (issue 15, sec. 4): on RiverSwim-20 at gamma = 0.99 a Jacobi sweep contracts the span only
+    0.98-fold, which made the schedule switch to Gauss-Seidel for good; Gauss-Seidel's increments then kept
+    the constant error component, every evaluation ran to its cap, and the solve took 35 greedy backups and
+    1488 sweeps (VI: 182 backups).  The first forward-backward pair now has to beat 2 ADAPTIVE_GS_WORTH Jacobi
+    sweeps or the solver goes back to Jacobi: 34 backups, 192 sweeps.  Oracle for the answer: PI with
+    direct solves."""
+    from scenarios.instances.classic import riverswim
+
+    m = riverswim("osband2013", n_states=20, discount=0.99)
+    tol = 1e-6
+    sol = mdplab.solve(m, tol=tol)
+    assert sol.converged and sol.info["evaluation"] == "jacobi"
+    assert sol.info["evaluation_sweeps"] <= 400
+    v_star = evaluate_policy(m, policy_iteration(m, evaluation="direct").policy, method="direct")
+    assert np.abs(sol.values - v_star).max() <= tol / 2 + 1e-9 / (1 - m.gamma)
+
+
 def test_q_is_computed_on_first_read_and_frozen():
     import pickle
 

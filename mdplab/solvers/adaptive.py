@@ -17,7 +17,9 @@ early when the next increment, extrapolated at the last sweep's contraction, wou
 greedy backups.  The sweeps start as Jacobi sweeps (threaded on sparse models); once the spans of successive
 Jacobi increments shrink by less than ``ADAPTIVE_GS_RATIO`` per sweep (a slowly mixing policy, e.g. a large
 gridworld), the solver switches for good to symmetric Gauss-Seidel sweeps (in place, alternating state order
-forward and backward, Puterman Sec. 6.3.3), which propagate values across the state space in one sweep.
+forward and backward, Puterman Sec. 6.3.3), which propagate values across the state space in one sweep, unless the first forward-backward pair is worth
+less than ``2 * ADAPTIVE_GS_WORTH`` Jacobi sweeps (then Jacobi for the rest of the solve; see
+:func:`_adaptive_evaluation`).
 Jacobi sweeps stay on fast-mixing models because Gauss-Seidel increments do not lose the constant error
 component that the span ignores, so their span shrinks only at rate ``gamma`` there (measured: 1000+ sweeps
 instead of ~40 on the random sparse benchmark instance).  On sparse models stored in fixed-width rows, each
@@ -57,6 +59,10 @@ ADAPTIVE_FAST_RATIO = 0.2
 #: Adaptive MPI switches from Jacobi to symmetric Gauss-Seidel evaluation sweeps once the span of successive
 #: Jacobi increments shrinks by less than this factor per sweep.
 ADAPTIVE_GS_RATIO = 0.9
+#: ... and keeps Gauss-Seidel only when its first forward-backward pair shrinks the span at least as much as
+#: ``2 * ADAPTIVE_GS_WORTH`` Jacobi sweeps at the rate that triggered the switch (a serial Gauss-Seidel sweep
+#: must be worth several threaded Jacobi ones); otherwise Jacobi for the rest of the solve.
+ADAPTIVE_GS_WORTH = 4
 
 
 def adaptive_modified_policy_iteration(model: MDP, tol: float = 1e-6, max_iter: int = 1_000_000,
@@ -130,6 +136,9 @@ class _Schedule:
     """What adaptive MPI has learnt about its evaluation sweeps so far (module docstring)."""
 
     gauss_seidel: bool = False
+    gs_refused: bool = False          # Gauss-Seidel stalled at its first pair once: Jacobi for good
+    jacobi_ratio: float = 1.0         # the Jacobi sweep contraction that made the solver switch
+    gs_tried: bool = False            # a first forward-backward Gauss-Seidel pair has been measured
     rows: PolicyRows | None = None    # gathered rows of the last evaluated policy (sparse fixed-width models)
 
     @property
@@ -145,11 +154,18 @@ def _adaptive_evaluation(model: MDP, pi: np.ndarray, x: np.ndarray, w: np.ndarra
     scratch, sweeps)``.  Jacobi sweeps switch for good to symmetric Gauss-Seidel ones when they contract by less
     than ``ADAPTIVE_GS_RATIO`` per sweep.
 
-    Known limit: Gauss-Seidel increments keep the constant error component, so their span stalls near
-    ``gamma`` per sweep at the tail of an evaluation (measured on the 300x300 gridworld: a forward-backward
-    pair contracts 0.7 early, 0.98 late); sweeps there still total ~130 against ~700 Jacobi ones.  A model
-    whose Jacobi sweeps are slow for a reason Gauss-Seidel does not fix can pay for the switch; use
-    :func:`mdplab.solvers.modified_policy_iteration` with an integer ``m`` for plain MPI."""
+    Gauss-Seidel increments keep the constant error component (which the span, and so the certificate,
+    ignores) and mix it into their span, which then shrinks only at about ``gamma`` per sweep (measured on
+    the 300x300 gridworld: a forward-backward pair contracts 0.7 early, 0.98 late), so evaluations that
+    switched to Gauss-Seidel on a model where it does not pay ran to ``m_max`` every time.  Hence the first
+    forward-backward pair of the solve must shrink the span at least as much as ``2 * ADAPTIVE_GS_WORTH``
+    Jacobi sweeps at the rate that triggered the switch, or the solver returns to Jacobi sweeps for good.
+    Work (greedy backups x A + evaluation sweeps, in row reads), before -> after, ``benchmarks/solvers.py``
+    family: 30x30 gridworld without goal, slip 0.2, gamma 0.999: 17647 -> 224; 150x150 without goal:
+    1620 -> 556; RiverSwim-20: 1558 -> 260; RiverSwim-1000 (gamma 0.999): 17514 -> 6236; queue S = 500
+    (gamma 0.999): 14499 -> 4207; random sparse S = 20000, 2 successors: 1948 -> 546; gridworlds with a goal
+    (where Gauss-Seidel pays, e.g. 100x100: 996) unchanged; queue S = 5000: 1790 -> 1904 (worse).
+    """
     fraction = ADAPTIVE_GS_EVALUATION_FRACTION if schedule.gauss_seidel else ADAPTIVE_EVALUATION_FRACTION
     target = max(enough, fraction * residual_span)
     if m_max > 0 and schedule.rows is not None:
@@ -161,6 +177,7 @@ def _adaptive_evaluation(model: MDP, pi: np.ndarray, x: np.ndarray, w: np.ndarra
     # over sp(T v - v) measures how fast the sweeps contract.
     previous_span = residual_span
     fast = False
+    gs_spans: list[float] = []
     for sweep in range(m_max):
         if schedule.gauss_seidel:
             if rows is not None:
@@ -168,6 +185,13 @@ def _adaptive_evaluation(model: MDP, pi: np.ndarray, x: np.ndarray, w: np.ndarra
             else:
                 lo, hi = policy_gauss_seidel_sweep(model, pi, x, reverse=sweep % 2 == 1)
             span = hi - lo
+            gs_spans.append(span)
+            if len(gs_spans) == 3 and not schedule.gs_tried:
+                schedule.gs_tried = True
+                if span > schedule.jacobi_ratio ** (2 * ADAPTIVE_GS_WORTH) * gs_spans[0]:
+                    # the first forward-backward pair contracts less than 2 ADAPTIVE_GS_WORTH Jacobi sweeps do
+                    schedule.gauss_seidel, schedule.gs_refused = False, True
+                    return x, w, sweep + 1
         else:
             t0 = time.perf_counter()
             if rows is not None:
@@ -178,8 +202,9 @@ def _adaptive_evaluation(model: MDP, pi: np.ndarray, x: np.ndarray, w: np.ndarra
             guard.record("sweep", time.perf_counter() - t0)
             x, w = w, x
             span = hi - lo
-            if span > ADAPTIVE_GS_RATIO * previous_span:
+            if span > ADAPTIVE_GS_RATIO * previous_span and not schedule.gs_refused:
                 schedule.gauss_seidel = True
+                schedule.jacobi_ratio = min(1.0, span / previous_span) if previous_span > 0 else 1.0
                 target = max(enough, ADAPTIVE_GS_EVALUATION_FRACTION * residual_span)
             if sweep == 0 and span <= ADAPTIVE_FAST_RATIO * previous_span:
                 target, fast = enough, True  # sweeps contract fast: evaluate pi fully, as policy iteration would
