@@ -110,7 +110,7 @@ def emission_action_matrix(T: Sequence[np.ndarray], E: Sequence[np.ndarray], h: 
             else:
                 Ta = np.asarray(T[h + step], dtype=float)[:, acts[step], :]     # (S, S')
                 nxt = rows @ Ta.T                                    # (O^k, S): sum_s' T[s, a, s'] f(s')
-                rows = (Eh[:, None, :] * nxt[None, :, :]).reshape(-1, S)
+                rows = (Eh[:, None, :] * nxt[None, :, :]).reshape(-1, Eh.shape[1])
         blocks.append(rows)
     out = np.vstack(blocks)
     if normalise == "average":
