@@ -7,6 +7,8 @@ Public API (names are contracts: other packages and checks rely on them):
 * :class:`Solution`, the immutable result,
 * Bellman operators in :mod:`mdplab.operators`,
 * I/O: :func:`save_npz`, :func:`load_npz`, :func:`load` (``.npz`` and Cassandra ``.MDP``/``.POMDP``),
+* other layouts (:mod:`mdplab.forms`: :func:`sa_pair_mdp`, :func:`from_pymdptoolbox`) and exact policy
+  evaluation under every criterion (:func:`evaluate_policy`, :mod:`mdplab.evaluation`),
 * planning for POMDPs and latent MDPs in :mod:`mdplab.pomdp_planning` and :mod:`mdplab.lmdp`,
 * sampling (:mod:`mdplab.sampling`), continuous-time simulators (:mod:`mdplab.sde`), reversible
   Markov chains on graphs (:mod:`mdplab.chains`).
@@ -19,7 +21,9 @@ from .solvers import solve
 __version__ = "0.1.0"
 
 _LAZY = {"POMDP": ("mdplab.pomdp", "POMDP"), "LatentMDP": ("mdplab.lmdp", "LatentMDP"), "load": ("mdplab.io", "load"),
-         "save_npz": ("mdplab.io", "save_npz"), "load_npz": ("mdplab.io", "load_npz")}
+         "save_npz": ("mdplab.io", "save_npz"), "load_npz": ("mdplab.io", "load_npz"),
+         "evaluate_policy": ("mdplab.evaluation", "evaluate_policy"), "sa_pair_mdp": ("mdplab.forms", "sa_pair_mdp"),
+         "from_pymdptoolbox": ("mdplab.forms", "from_pymdptoolbox")}
 
 
 def __getattr__(name: str):
@@ -34,4 +38,4 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'mdplab' has no attribute {name!r}")
 
 
-__all__ = ["MDP", "POMDP", "LatentMDP", "load", "save_npz", "load_npz", "Solution", "solve", "ModelError", "FileFormatError", "NotApplicableError", "ConvergenceError", "CertificateWarning", "__version__"]
+__all__ = ["MDP", "POMDP", "LatentMDP", "load", "save_npz", "load_npz", "evaluate_policy", "sa_pair_mdp", "from_pymdptoolbox", "Solution", "solve", "ModelError", "FileFormatError", "NotApplicableError", "ConvergenceError", "CertificateWarning", "__version__"]

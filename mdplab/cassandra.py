@@ -426,6 +426,10 @@ def write_cassandra(model: Union[MDP, POMDP], path: str | Path, *, start: np.nda
     models are writable (the format has no horizon: read a finite-horizon file back with ``horizon=``)."""
     if isinstance(model, MDP) and (model.time_varying or model.criterion == "average"):
         raise ModelError("only stationary discounted or finite-horizon MDPs can be written in Cassandra's format")
+    if not np.all(np.isfinite(np.asarray(model.R, dtype=float))):
+        s_bad, a_bad = (int(i) for i in np.argwhere(~np.isfinite(np.asarray(model.R, dtype=float)))[0][:2])
+        raise ModelError(f"Cassandra's format has no infeasible actions: R[{s_bad}, {a_bad}] is not finite "
+                         "(write an .npz instead, or replace -inf by a finite penalty)")
     is_pomdp = isinstance(model, POMDP)
     S, A = model.n_states, model.n_actions
     P = model.P if is_pomdp else model.dense_transitions()

@@ -80,6 +80,28 @@ def _check_finite(name: str, x: np.ndarray) -> None:
         raise ModelError(f"{name} contains a non-finite value ({float(x[where])!r}) at index {where}")
 
 
+def _check_rewards_feasible(R: np.ndarray) -> None:
+    """``R`` may hold ``-inf`` (the action is infeasible at that state, QuantEcon's DiscreteDP convention), but
+    no NaN, no ``+inf``, and every state (at every stage) needs at least one action with a finite reward."""
+    bad = np.isnan(R) | (R == np.inf)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ModelError(f"R contains a non-finite value ({float(R[where])!r}) at index {where} "
+                         "(only -inf, marking an infeasible action, is allowed)")
+    if R.ndim >= 2 and R.shape[-1] > 0 and np.isneginf(R).any():
+        none = np.isneginf(R).all(axis=-1)
+        if none.any():
+            where = tuple(int(i) for i in np.argwhere(none)[0])
+            state = f"s={where[-1]}" + (f" at stage h={where[0]}" if len(where) == 2 else "")
+            raise ModelError(f"R is -inf (infeasible) for every action at {state}: each state needs a feasible action "
+                             "(a finite reward); R contains a non-finite value there")
+
+
+def feasible_actions(R: np.ndarray) -> np.ndarray:
+    """Boolean mask of the feasible ``(s, a)`` pairs (finite reward; ``-inf`` marks an infeasible action)."""
+    return np.isfinite(np.asarray(R))
+
+
 def _as_float_array(name: str, x: Any) -> np.ndarray:
     if np.iscomplexobj(x):  # float64 conversion would drop the imaginary part with only a warning
         raise ModelError(f"{name} is complex; model arrays must be real numbers")
@@ -248,7 +270,9 @@ class MDP:
     Parameters
     ----------
     P : array ``(S, A, S)``, ``(H, S, A, S)`` (finite horizon, time-varying) or scipy.sparse ``(S*A, S)``.
-    R : array ``(S, A)``, ``(S, A, S)`` (reduced to its expectation under ``P``) or ``(H, S, A)``.
+    R : array ``(S, A)``, ``(S, A, S)`` (reduced to its expectation under ``P``) or ``(H, S, A)``.  In the
+        ``(S, A)`` and ``(H, S, A)`` layouts ``R[s, a] = -inf`` marks action ``a`` infeasible at ``s`` (every state
+        keeps at least one feasible action; the row ``P[s, a]`` must still be a distribution and is never used).
     discount : ``gamma``; in ``[0, 1)`` for the discounted criterion, ``[0, 1]`` with a horizon.
     horizon : ``H >= 1`` selects the finite-horizon criterion.
     average_reward : ``True`` selects the average-reward (gain) criterion.
@@ -309,7 +333,10 @@ class MDP:
 
         # ---- rewards ---------------------------------------------------------------------
         Rarr = _as_float_array("R", R)
-        _check_finite("R", Rarr)
+        if Rarr.shape == (S, A, S):
+            _check_finite("R", Rarr)   # -inf (infeasible) only in the expected-reward layouts (S, A) / (H, S, A)
+        else:
+            _check_rewards_feasible(Rarr)
         if Rarr.shape == (S, A, S):
             if sparse_P is not None:
                 rows = sparse_P.to_scipy()
@@ -347,6 +374,15 @@ class MDP:
     @property
     def is_sparse(self) -> bool:
         return self.sparse is not None
+
+    @property
+    def feasible(self) -> np.ndarray:
+        """Boolean ``(S, A)`` (or ``(H, S, A)``) mask of the feasible pairs: ``R`` finite (``-inf`` = infeasible)."""
+        return np.isfinite(self.R)
+
+    @property
+    def has_infeasible(self) -> bool:
+        return bool(np.isneginf(self.R).any())
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -278,6 +278,12 @@ def policy_rows_gauss_seidel(rows: PolicyRows, v: np.ndarray, *, reverse: bool =
     return float(lo), float(hi)
 
 
+def _check_feasible_policy(R_pi: np.ndarray) -> None:
+    if np.isneginf(R_pi).any():
+        s = int(np.flatnonzero(np.isneginf(R_pi))[0])
+        raise ModelError(f"the policy takes an infeasible action (R = -inf) at state {s}")
+
+
 def policy_matrix(model: MDP, pi: np.ndarray):
     """``(P_pi, R_pi)``: the Markov chain and reward vector of policy ``pi`` (deterministic or stochastic).
     ``P_pi`` is a dense ``(S, S)`` array for dense models and a scipy CSR matrix for sparse ones."""
@@ -287,12 +293,14 @@ def policy_matrix(model: MDP, pi: np.ndarray):
     if pi_arr.ndim == 1:
         det = _deterministic_policy(model, pi_arr)
         R_pi = model.R[np.arange(S), det]
+        _check_feasible_policy(R_pi)
         if model.sparse is None:
             return model.P[np.arange(S), det], R_pi
         rows = np.arange(S) * A + det
         return model.sparse.to_scipy()[rows], R_pi
     mat = stochastic_policy_matrix(model, pi_arr)
-    R_pi = (mat * model.R).sum(axis=1)
+    R_pi = (mat * np.where(mat > 0, model.R, 0.0)).sum(axis=1)   # no 0 * (-inf) for infeasible actions never taken
+    _check_feasible_policy(R_pi)
     if model.sparse is None:
         return np.einsum("sa,sat->st", mat, model.P), R_pi
     # row s of P_pi = sum_a pi[s, a] P[s, a, :]

@@ -595,3 +595,14 @@ def test_regret_refuses_bad_model_files(name, tmp_path, capsys):
     code, out, err = _run_main(["regret", str(path), "--learner", "ucbvi-ch", "--episodes", "2", "--horizon", "3",
                                 "--seeds", "1", "--json"], capsys)
     _assert_clean_refusal(code, err, out)
+
+
+def test_write_cassandra_refuses_infeasible_actions(tmp_path):
+    """Cassandra's grammar has no -inf reward: writing one would make a file read_cassandra refuses."""
+    from mdplab.cassandra import write_cassandra
+
+    R = np.array([[1.0, -np.inf], [0.0, 1.0]])
+    m = mdplab.MDP(np.full((2, 2, 2), 0.5), R, discount=0.9)
+    with pytest.raises(ModelError, match=r"R\[0, 1\]"):
+        write_cassandra(m, tmp_path / "x.MDP")
+    assert not (tmp_path / "x.MDP").exists()

@@ -105,6 +105,18 @@ def _row_sums_long(P_rows: np.ndarray) -> np.ndarray:
     return P_rows.astype(np.longdouble).sum(axis=-1)
 
 
+def _finite_abs_max(R: np.ndarray) -> float:
+    """``max |R|`` over the feasible pairs (``R = -inf`` marks an infeasible action, never a maximiser)."""
+    finite = R[np.isfinite(R)]
+    return float(np.abs(finite).max()) if finite.size else 0.0
+
+
+def initial_policy(model: MDP) -> np.ndarray:
+    """The policy iterations' default start: the first feasible action of each state (action 0 when every
+    action is feasible, as before infeasible actions were allowed)."""
+    return np.ascontiguousarray(np.argmax(np.isfinite(np.asarray(model.R)), axis=-1), dtype=np.int64)
+
+
 def rounding_profile(model: MDP) -> RoundingProfile:
     """The model's :class:`RoundingProfile` (computed once per model: one pass over ``P`` in extended
     precision for the row sums, whose own rounding ``n eps_long`` is added to ``rho``)."""
@@ -130,7 +142,7 @@ def rounding_profile(model: MDP) -> RoundingProfile:
     row_defect = defect + 2.0 * terms * eps_long   # the extended-precision sums' own rounding
     R = np.asarray(model.R)
     prof = RoundingProfile(terms=max(terms, 1), row_defect=row_defect,
-                           r_max=float(np.abs(R).max()) if R.size else 0.0, entries=max(entries, 1))
+                           r_max=_finite_abs_max(R), entries=max(entries, 1))
     _PROFILES[model] = prof
     return prof
 
@@ -286,7 +298,7 @@ def certify(model: MDP, v: np.ndarray) -> Certificate:
 
 def raise_overflow(model: MDP, what: str) -> None:
     """Non-finite values: the model's scale overflowed float64 (e.g. ``|R| ~ 1e308``); say so."""
-    r_max = float(np.abs(np.asarray(model.R)).max()) if np.asarray(model.R).size else 0.0
+    r_max = _finite_abs_max(np.asarray(model.R))
     g = model.gamma
     scale = "" if g is None else f" and values up to |R|max / (1 - gamma) = {r_max / (1.0 - g):.3g}"
     raise ModelError(f"{what} overflowed float64 (non-finite): max |R| = {r_max:.3g}{scale}; float64 holds up to "
@@ -373,7 +385,7 @@ def not_certified(solver: str, reason: str) -> None:
 
 def floor_reason(model: MDP, tol: float, bounds: MacQueen, gamma: float | None = None) -> str:
     g = model.gamma if gamma is None else gamma
-    return (f"tol={tol:g} cannot be certified at gamma={g!r} in float64: the rounding of one backup, scaled by "
+    return (f"tol={tol:g} cannot be certified at gamma={float(g)!r} in float64: the rounding of one backup, scaled by "
             f"gamma/(1-gamma), bounds the certificate below by {bounds.floor:.3g} here and by more as |v| grows "
             f"toward |v*| (about 2 (n+3) eps |v*| / (1-gamma)); further backups cannot bring it under tol (certified "
             f"policy gap now: {bounds.gap:.3g}). Pass a larger tol or use a smaller discount")

@@ -25,16 +25,16 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+import scipy.sparse.csgraph as csgraph
 import scipy.sparse.linalg as spla
 
 from ..errors import ModelError, NotApplicableError
 from ..models import MDP
 from ..operators import policy_matrix, q_values, relative_vi_step
 from ..solution import Solution
-from ._common import check_max_iter, check_scale, check_tol, gain_bounds, not_certified
+from ._common import check_max_iter, check_scale, check_tol, gain_bounds, initial_policy, not_certified
 
 UNICHAIN_ENUMERATION_LIMIT = 4096
 
@@ -59,17 +59,18 @@ def maximal_end_components(model: MDP) -> list[frozenset]:
     """Maximal end components: iterate SCC decomposition, dropping actions that can leave their SCC."""
     support = _support(model)
     S, A = model.shape
-    allowed = {s: set(range(A)) for s in range(S)}
+    feasible = np.isfinite(np.asarray(model.R))     # R = -inf: infeasible, no policy takes it
+    allowed = {s: {a for a in range(A) if feasible[s, a]} for s in range(S)}
     while True:
-        g = nx.DiGraph()
-        g.add_nodes_from(allowed)
+        rows, cols = [], []
         for s, acts in allowed.items():
             for a in acts:
-                g.add_edges_from((s, int(t)) for t in support[s][a] if int(t) in allowed)
-        comp_of = {}
-        for i, comp in enumerate(nx.strongly_connected_components(g)):
-            for s in comp:
-                comp_of[s] = i
+                targets = [int(t) for t in support[s][a] if int(t) in allowed]
+                rows += [s] * len(targets)
+                cols += targets
+        adjacency = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(S, S))
+        _, labels = csgraph.connected_components(adjacency, directed=True, connection="strong")
+        comp_of = {s: int(labels[s]) for s in allowed}
         changed = False
         for s in list(allowed):
             keep = {a for a in allowed[s] if all(int(t) in comp_of and comp_of[int(t)] == comp_of[s] for t in support[s][a])}
@@ -87,9 +88,15 @@ def maximal_end_components(model: MDP) -> list[frozenset]:
 
 def recurrent_classes(P_pi: sp.csr_matrix) -> list[frozenset]:
     """Closed strongly connected components of a Markov chain (its recurrent classes)."""
-    g = nx.from_scipy_sparse_array(sp.csr_matrix(P_pi), create_using=nx.DiGraph)
-    cond = nx.condensation(g)
-    return [frozenset(cond.nodes[c]["members"]) for c in cond.nodes if cond.out_degree(c) == 0]
+    P_pi = sp.csr_matrix(P_pi, copy=True)
+    P_pi.data[P_pi.data < 0] = 0.0
+    P_pi.eliminate_zeros()                        # an edge is a transition of positive probability
+    n, labels = csgraph.connected_components(P_pi, directed=True, connection="strong")
+    coo = P_pi.tocoo()
+    leaving = np.zeros(n, dtype=bool)
+    leaving[labels[coo.row][labels[coo.row] != labels[coo.col]]] = True
+    classes = [frozenset(np.flatnonzero(labels == c).tolist()) for c in range(n) if not leaving[c]]
+    return sorted(classes, key=min)
 
 
 def classify_chain(model: MDP) -> ChainStructure:
@@ -100,8 +107,9 @@ def classify_chain(model: MDP) -> ChainStructure:
     weak = len(mecs) == 1
     unichain: bool | None = None
     if A ** S <= UNICHAIN_ENUMERATION_LIMIT:
+        feasible = np.isfinite(np.asarray(model.R))
         unichain = all(len(recurrent_classes(policy_matrix(model, np.array(pi))[0])) == 1
-                       for pi in itertools.product(range(A), repeat=S))
+                       for pi in itertools.product(*(np.flatnonzero(feasible[s]).tolist() for s in range(S))))
     if unichain:
         kind = "unichain"
     elif communicating:
@@ -153,7 +161,8 @@ def relative_value_iteration(model: MDP, tol: float = 1e-6, max_iter: int = 1_00
         if not cs.weakly_communicating:
             raise NotApplicableError(f"relative_value_iteration needs a weakly communicating model; this one has "
                                      f"{len(cs.end_components)} maximal end components (multichain): the optimal gain "
-                                     "may depend on the start state")
+                                     "may depend on the start state; use method='multichain' "
+                                     "(multichain_policy_iteration)")
     S = model.n_states
     v = np.zeros(S)
     w = np.empty(S)
@@ -187,7 +196,8 @@ def evaluate_average_policy(model: MDP, pi: np.ndarray, ref: int = 0) -> tuple[f
     classes = recurrent_classes(P_pi)
     if len(classes) != 1:
         raise NotApplicableError(f"policy has {len(classes)} recurrent classes (multichain); its gain is not constant. "
-                                 "Use relative_value_iteration on weakly communicating models.")
+                                 "Use relative_value_iteration on weakly communicating models, or method='multichain' "
+                                 "(multichain_policy_iteration) for any model.")
     S = model.n_states
     # unknowns (h, g); equations: (I - P_pi) h + g 1 = R_pi, and h[ref] = 0
     M = sp.bmat([[sp.identity(S) - P_pi, np.ones((S, 1))],
@@ -206,14 +216,14 @@ def average_reward_policy_iteration(model: MDP, tol: float = 1e-6, max_iter: int
     check_tol(tol)
     max_iter = check_max_iter(max_iter)
     S = model.n_states
-    pi = np.zeros(S, dtype=np.int64) if pi0 is None else np.asarray(pi0, dtype=np.int64).copy()
+    pi = initial_policy(model) if pi0 is None else np.asarray(pi0, dtype=np.int64).copy()
     residuals = []
     for k in range(1, max_iter + 1):
         g, h = evaluate_average_policy(model, pi, ref)
         q = q_values(model, h, gamma=1.0)
         best = q.argmax(axis=1)
         rows = np.arange(S)
-        atol = 1e-11 * max(1.0, float(np.abs(q).max()))
+        atol = 1e-11 * max(1.0, float(np.abs(q[np.isfinite(q)]).max()))   # infeasible pairs have q = -inf
         new_pi = np.where(q[rows, pi] >= q[rows, best] - atol, pi, best)
         d = q.max(axis=1) - h
         residuals.append(float(d.max() - d.min()))

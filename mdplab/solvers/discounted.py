@@ -22,7 +22,7 @@ from ..errors import ModelError, NotApplicableError
 from ..models import MDP
 from ..operators import bellman_backup, gauss_seidel_sweep, policy_backup, policy_matrix, q_values
 from ..solution import Solution
-from ._common import (WorkBudget, check_max_iter, check_tol, discounted_solution, floor_reason, initial_values,
+from ._common import (WorkBudget, check_max_iter, check_tol, discounted_solution, floor_reason, initial_policy, initial_values,
                       macqueen, raise_overflow, require_discounted, rounding_profile, unconverged_solution, zero_backup)
 
 #: Below this many states, policy evaluation is a direct solve; above it, iterative (GMRES).
@@ -257,7 +257,7 @@ def policy_iteration(model: MDP, tol: float = 1e-6, max_iter: int = 10_000, pi0:
     tol = check_tol(tol)
     max_iter = check_max_iter(max_iter)
     S = model.n_states
-    pi = np.zeros(S, dtype=np.int64) if pi0 is None else np.asarray(pi0, dtype=np.int64).copy()
+    pi = initial_policy(model) if pi0 is None else np.asarray(pi0, dtype=np.int64).copy()
     residuals: list[float] = []
     history: list[np.ndarray] = []
     v = None

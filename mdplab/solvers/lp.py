@@ -45,8 +45,9 @@ def linear_programming(model: MDP, tol: float = 1e-6, initial_distribution: np.n
         raise ModelError("initial_distribution must be a strictly positive probability vector of length S")
     E = sp.csr_matrix((np.ones(S * A), (np.arange(S * A), np.repeat(np.arange(S), A))), shape=(S * A, S))
     M = (E - model.gamma * model.transitions_csr()).tocsr()
+    rows = np.flatnonzero(np.isfinite(model.R.ravel()))   # infeasible pairs (R = -inf) impose no constraint
     v = cp.Variable(S)
-    constraint = M @ v >= model.R.ravel()
+    constraint = M[rows] @ v >= model.R.ravel()[rows]
     problem = cp.Problem(cp.Minimize(mu0 @ v), [constraint])
     solver = _lp_solver()
     opts = {"output_flag": False} if solver == "HIGHS" else {}
@@ -54,7 +55,9 @@ def linear_programming(model: MDP, tol: float = 1e-6, initial_distribution: np.n
     if problem.status not in ("optimal", "optimal_inaccurate") or v.value is None:
         raise ModelError(f"LP solver finished with status {problem.status!r}")
     lp_values = np.asarray(v.value, dtype=np.float64)
-    occupancy = np.maximum(np.asarray(constraint.dual_value, dtype=np.float64).reshape(S, A), 0.0)
+    occupancy = np.zeros(S * A)
+    occupancy[rows] = np.maximum(np.asarray(constraint.dual_value, dtype=np.float64), 0.0)
+    occupancy = occupancy.reshape(S, A)
     # Crossover: interior/simplex values carry the LP solver's tolerance (~1e-7), so evaluate the greedy
     # policy exactly and certify that; the LP's own values stay in info["lp_values"].
     greedy = certify(model, lp_values).policy
