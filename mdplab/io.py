@@ -181,7 +181,9 @@ def load(path: str | Path, *, discount: float | None = None, horizon: int | None
          average_reward: bool | None = None):
     """Load any model file mdplab knows, dispatching on content: ``.npz`` archives (zip magic) go to
     :func:`load_npz`; text files in Cassandra's ``.MDP`` / ``.POMDP`` grammar to
-    :func:`mdplab.cassandra.read_cassandra` (an :class:`MDP` or a POMDP).  ``discount``, ``horizon`` and
+    :func:`mdplab.cassandra.read_cassandra` (an :class:`MDP` or a POMDP); an ``.npz`` holding ``Phi`` and
+    ``theta`` is a :class:`~mdplab.linear_mixture.LinearMixtureMDP`
+    (:func:`mdplab.linear_mixture.load_linear_mixture`).  ``discount``, ``horizon`` and
     ``average_reward`` override the file's criterion (:func:`criterion`)."""
     path = Path(path)
     if not path.is_file():
@@ -190,6 +192,33 @@ def load(path: str | Path, *, discount: float | None = None, horizon: int | None
         head = fh.read(4)
     overrides = {"discount": discount, "horizon": horizon, "average_reward": average_reward}
     if head.startswith(b"PK"):
+        from .linear_mixture import is_linear_mixture_npz, load_linear_mixture
+
+        try:
+            is_linmix = is_linear_mixture_npz(_npz_headers(path))
+        except (zipfile.BadZipFile, ValueError, EOFError, OSError):
+            is_linmix = False  # load_npz reports the unreadable file
+        if is_linmix:  # the linear-mixture layout (Phi, theta, ...): mdplab.linear_mixture
+            return load_linear_mixture(path, **overrides)
+        from .lmdp import is_lmdp_npz, load_lmdp
+
+        try:
+            is_latent = is_lmdp_npz(_npz_headers(path))
+        except (zipfile.BadZipFile, ValueError, EOFError, OSError):
+            is_latent = False  # load_npz reports the unreadable file
+        if is_latent:  # the latent-MDP layout (P (M,S,A,S), R, w, nu, horizon): mdplab.lmdp.load_lmdp
+            if discount is not None or average_reward:
+                raise ModelError(f"{path}: a latent MDP is an undiscounted finite-horizon problem; --discount and "
+                                 f"--average-reward do not apply")
+            return load_lmdp(path, horizon=horizon)
+        from .forms import load_form_npz, npz_form
+
+        try:
+            headers = _npz_headers(path)
+        except (zipfile.BadZipFile, ValueError, EOFError, OSError):
+            headers = {}  # load_npz reports the unreadable file
+        if npz_form(headers):  # state-action pairs (s_indices, ...) or pymdptoolbox's P_actions: mdplab.forms
+            return load_form_npz(path, headers, **overrides)
         return load_npz(path, **overrides)
     from .cassandra import read_cassandra
 

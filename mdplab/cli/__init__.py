@@ -10,8 +10,12 @@ Verbs (flags are contracts, see the issues):
   [--out DIR] [--resume] [--json]`` (:mod:`.reproduce`).
 * ``mdplab figures [--results DIR] [--out DIR]``: regenerate ``paper_figs`` from results files (:mod:`.figures`).
 * ``mdplab ddp FILE.npz --objective OBJ --horizon H --initial-state S [--json]`` (:mod:`.ddp`).
+* ``mdplab evaluate MODEL POLICY [--discount G] [--horizon H] [--average-reward] [--total-reward] [--json]``:
+  exact value of a policy file (``.npz`` with ``pi``; ``.alpha`` / ``.pg`` for POMDPs) (:mod:`.evaluate`).
 * ``mdplab regret ENV --learner NAME (--steps T | --episodes K --horizon H) --seeds N [--delta D]
   [--param KEY=VALUE ...] [--workers W] [--out DIR] [--json]``: exact regret of an online learner (:mod:`.regret`).
+* ``mdplab explore MODEL --learner NAME (--episodes K | --epsilon E) --seeds N [--json]``: reward-free
+  exploration on a linear mixture model, exact worst-case gap or episodes to epsilon (:mod:`.explore`).
 
 Adding a verb: write ``mdplab/cli/<module>.py`` with ``HELP``, ``add_arguments(parser)`` and
 ``run(args) -> int``, and add one line to :data:`VERBS`.
@@ -46,6 +50,8 @@ VERBS: dict[str, str] = {
     "figures": "figures",
     "ddp": "ddp",
     "regret": "regret",
+    "evaluate": "evaluate",
+    "explore": "explore",
 }
 
 #: the exit codes of :func:`main` (documented in ``docs/cli.md``)
