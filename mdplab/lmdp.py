@@ -332,3 +332,97 @@ class PlanExecutor:
         if k1 < 0 and self.h + 1 < self.lmdp.horizon:
             raise ModelError(f"observation (r={r!r}, s'={s1}) has probability 0 under the plan's belief")
         self.h, self.s, self.k = self.h + 1, int(s1), k1
+
+
+# ================================================================================ files and the total-reward scale
+#: the arrays of the latent-MDP ``.npz`` layout (``P (M, S, A, S)``, ``R (M, S, A)``, ``w (M,)``, ``nu (M, S)``,
+#: ``horizon`` 0-d); any other key is refused by name
+LMDP_NPZ_KEYS = ("P", "R", "w", "nu", "horizon")
+#: slack on "total reward at most 1" (horizon-free setting, zhou2023lmdp §3)
+TOTAL_REWARD_TOL = 1e-12
+
+
+def is_lmdp_npz(headers: dict) -> bool:
+    """Whether the array names/shapes of an ``.npz`` (``{key: (shape, dtype)}``) are the latent-MDP layout's:
+    ``w`` and ``nu`` present with a 4-d ``P``."""
+    return "w" in headers and "nu" in headers and len(headers.get("P", ((),))[0]) == 4
+
+
+def save_lmdp(lmdp: LatentMDP, path: Any) -> None:
+    """Write ``lmdp`` in the latent-MDP ``.npz`` layout (:data:`LMDP_NPZ_KEYS`); rewards are always observed in
+    this layout (the horizon-free setting), so a model with ``rewards_observed=False`` is refused."""
+    if not lmdp.rewards_observed:
+        raise ModelError("the LMDP .npz layout stores models with observed rewards only")
+    np.savez(path, P=np.asarray(lmdp.P), R=np.asarray(lmdp.R), w=np.asarray(lmdp.weights), nu=np.asarray(lmdp.nu),
+             horizon=np.int64(lmdp.horizon))
+
+
+def load_lmdp(path: Any, *, horizon: int | None = None, total_reward_le_1: bool = False) -> LatentMDP:
+    """Read the latent-MDP ``.npz`` layout; ``horizon`` overrides the file's.  Every defect is a
+    :class:`mdplab.errors.FileFormatError` naming the file and the array (unknown or missing keys, shapes,
+    weights not summing to 1, rows of ``P`` or ``nu`` off the simplex, a fractional horizon).  With
+    ``total_reward_le_1`` (the horizon-free setting) a context whose total reward can exceed 1 is refused
+    (:func:`check_total_reward`)."""
+    from pathlib import Path
+
+    from .errors import FileFormatError
+    from .io import _check_npz_headers, _file_scalar, _npz_headers
+    import zipfile
+
+    path = Path(path)
+    try:
+        headers = _npz_headers(path)
+        unknown = sorted(set(headers) - set(LMDP_NPZ_KEYS))
+        if unknown:
+            raise FileFormatError(f"{path}: unknown array(s) {unknown} in a latent-MDP file; the layout has only "
+                                  f"{', '.join(LMDP_NPZ_KEYS)} (nothing is ignored silently)")
+        missing = [k for k in LMDP_NPZ_KEYS if k not in headers and not (k == "horizon" and horizon is not None)]
+        if missing:
+            raise FileFormatError(f"{path}: latent-MDP file lacks array(s) {missing} (needs P (M,S,A,S), R (M,S,A), "
+                                  f"w (M,), nu (M,S), horizon)")
+        _check_npz_headers(path, {k: v for k, v in headers.items() if k in ("P", "R", "horizon")})
+        for key in ("w", "nu"):
+            if headers[key][1].kind not in "biuf":
+                raise FileFormatError(f"{path}: array {key!r} is of dtype {headers[key][1]}; it must hold real numbers")
+        with np.load(path, allow_pickle=False) as f:
+            P, R, w, nu = f["P"], f["R"], f["w"], f["nu"]
+            H = _file_scalar(path, "horizon", f["horizon"], True) if "horizon" in headers else None
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError) as exc:
+        if isinstance(exc, ModelError):
+            raise
+        raise FileFormatError(f"{path}: not a readable .npz file ({exc})") from None
+    H = horizon if horizon is not None else H
+    try:
+        lmdp = LatentMDP(P, R, w, nu, horizon=H)
+        if total_reward_le_1:
+            check_total_reward(lmdp)
+    except ModelError as exc:
+        raise FileFormatError(f"{path}: {exc}") from None
+    return lmdp
+
+
+def context_max_total_reward(lmdp: LatentMDP) -> np.ndarray:
+    """``(M,)``: per context, the largest total reward ``sum_h R[m, s_h, a_h]`` of any trajectory with positive
+    probability from a state in the support of ``nu[m]`` (max-plus backward DP over the transition support)."""
+    M, S, H = lmdp.n_contexts, lmdp.n_states, lmdp.horizon
+    out = np.empty(M)
+    for m in range(M):
+        v = np.zeros(S)
+        for _ in range(H):
+            v = (lmdp.R[m] + np.where(lmdp.P[m] > 0, v[None, None, :], -np.inf).max(axis=2)).max(axis=1)
+        out[m] = v[lmdp.nu[m] > 0].max()
+    return out
+
+
+def check_total_reward(lmdp: LatentMDP, bound: float = 1.0) -> None:
+    """Refuse (ModelError naming the context) rewards outside ``[0, 1]`` or a context whose total reward over
+    ``H`` steps can exceed ``bound`` (the horizon-free normalisation of zhou2023lmdp §3: total reward <= 1)."""
+    if lmdp.R.min() < 0 or lmdp.R.max() > 1:
+        m, s, a = np.unravel_index(int(np.argmax((lmdp.R < 0) | (lmdp.R > 1))), lmdp.R.shape)
+        raise ModelError(f"rewards must lie in [0, 1]; R[m={m}, s={s}, a={a}] = {float(lmdp.R[m, s, a])!r}")
+    tot = context_max_total_reward(lmdp)
+    bad = np.flatnonzero(tot > bound + TOTAL_REWARD_TOL)
+    if bad.size:
+        m = int(bad[0])
+        raise ModelError(f"context m={m} can collect a total reward of {tot[m]:.6g} > {bound:g} in H={lmdp.horizon} "
+                         f"steps; the horizon-free setting needs total reward <= {bound:g} per episode (scale R by 1/H)")

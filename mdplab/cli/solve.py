@@ -1,5 +1,7 @@
-"""``mdplab solve FILE [--method M] [--discount G] [--horizon H] [--average-reward] [--tol T]
-[--discount-tol T] [--json]``: solve an ``.npz``, Cassandra ``.MDP`` or ``.POMDP`` file.
+"""``mdplab solve FILE [--method M] [--discount G] [--horizon H] [--average-reward] [--total-reward] [--tol T]
+[--discount-tol T] [--json]``: solve an ``.npz`` (mdplab's layout, or the state-action-pair and pymdptoolbox
+layouts of :mod:`mdplab.forms`), Cassandra ``.MDP`` or ``.POMDP`` file.  ``--total-reward``: undiscounted total
+reward (stochastic shortest path, :mod:`mdplab.solvers.total`), alone among the criterion flags.
 
 The criterion flags are the loader's overrides (:func:`mdplab.io.load`, rules in :func:`mdplab.io.criterion`):
 each replaces only what it names, so ``--horizon H`` keeps the file's discount (add ``--discount 1`` for
@@ -27,6 +29,8 @@ def add_arguments(s: argparse.ArgumentParser) -> None:
     s.add_argument("--discount", type=float, default=None, help="override the file's discount")
     s.add_argument("--horizon", type=int, default=None, help="finite horizon H (keeps the file's discount)")
     s.add_argument("--average-reward", action="store_true", help="average-reward (gain) criterion")
+    s.add_argument("--total-reward", action="store_true",
+                   help="undiscounted total reward / stochastic shortest path (goal states: zero-reward self-loops)")
     s.add_argument("--tol", type=float, default=None, help="accuracy target (see the method's docstring)")
     s.add_argument("--discount-tol", type=float, default=None, help="POMDP: certify V(b0) to this tolerance")
     s.add_argument("--json", action="store_true", help="print one JSON object (nothing else on stdout)")
@@ -36,14 +40,39 @@ def add_arguments(s: argparse.ArgumentParser) -> None:
 
 def solve_file(path: str, *, method: str = "auto", discount: float | None = None, horizon: int | None = None,
                average_reward: bool = False, tol: float | None = None,
-               discount_tol: float | None = None) -> tuple[object, dict]:
-    """Load ``path`` under the criterion overrides and solve it: ``(model, summary dict)``."""
+               discount_tol: float | None = None, total_reward: bool = False) -> tuple[object, dict]:
+    """Load ``path`` under the criterion overrides and solve it: ``(model, summary dict)``.  ``total_reward``:
+    the undiscounted total reward of the file's ``P`` and ``R`` (:mod:`mdplab.solvers.total`)."""
     from mdplab import io
     from mdplab.errors import ModelError
     from mdplab.pomdp import POMDP
     from mdplab.solvers import solve
 
-    model = io.load(path, discount=discount, horizon=horizon, average_reward=average_reward or None)
+    if total_reward:
+        clash = [f for f, v in (("--discount", discount), ("--horizon", horizon), ("--average-reward", average_reward),
+                                ("--discount-tol", discount_tol)) if v]
+        if clash:
+            raise ModelError(f"--total-reward cannot be combined with {', '.join(clash)}")
+        if method not in ("auto", "total"):
+            raise ModelError(f"--total-reward is solved by method 'total' (policy iteration from a proper policy); "
+                             f"got --method {method}")
+        method = "total"
+    model = io.load(path, discount=discount, horizon=horizon,
+                    average_reward=True if total_reward else (average_reward or None))
+    if total_reward and not isinstance(model, io.MDP):
+        raise ModelError(f"--total-reward applies to MDP files; {path} holds a {type(model).__name__}")
+    from mdplab.lmdp import LatentMDP
+
+    if isinstance(model, LatentMDP):  # exact optimum over history-dependent policies (alpha vectors)
+        from mdplab.lmdp import lmdp_value_iteration
+
+        if method != "auto" or tol is not None or discount_tol is not None:
+            raise ModelError(f"{path} holds a latent MDP, solved exactly by alpha-vector value iteration: "
+                             f"--method, --tol and --discount-tol do not apply")
+        t0 = time.perf_counter()
+        sol = lmdp_value_iteration(model)
+        return model, {"value": sol.value, "seconds": time.perf_counter() - t0, "method": "lmdp-alpha-vectors",
+                       "n_alpha": sol.n_alpha, "contexts": model.n_contexts, "horizon": model.horizon}
     if isinstance(model, POMDP):
         from mdplab.pomdp_planning import solve_pomdp_summary
 
@@ -79,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
 
     with stdout_to_stderr():
         model, out = solve_file(args.file, method=args.method, discount=args.discount, horizon=args.horizon,
-                                average_reward=args.average_reward, tol=args.tol, discount_tol=args.discount_tol)
+                                average_reward=args.average_reward, tol=args.tol, discount_tol=args.discount_tol,
+                                total_reward=args.total_reward)
     if args.json:
         print_json(out)
     elif not isinstance(model, MDP):
@@ -89,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{model!r}\nmethod={out['method']} iterations={out['iterations']} converged={out['converged']} "
               f"seconds={out['seconds']:.4f}")
         if "gain" in out:
-            print(f"gain={out['gain']:.10g}")
+            g = np.asarray(out["gain"])
+            print(f"gain={float(g):.10g}" if g.ndim == 0 else "gain: " + np.array2string(g, precision=6, threshold=20))
         print("values:", np.array2string(np.asarray(out["values"]), precision=6, threshold=20))
         print("policy:", np.array2string(np.asarray(out["policy"]), threshold=40))
     certified = out.get("converged", out.get("certified", True))
