@@ -3,13 +3,15 @@
 Each runner has the signature of its setting:
 
 * ``"episodic"``: ``runner(P, R, mu, H, K, seed, **constants) -> mdplab.regret.LearnerRun``;
-* ``"average"``: ``runner(P, R, s0, T, seed, **constants) -> mdplab.regret.LearnerRun``.
+* ``"average"``: ``runner(P, R, s0, T, seed, **constants) -> mdplab.regret.LearnerRun``;
+* ``"lmdp"``: ``runner(lmdp: mdplab.lmdp.LatentMDP, K, seed, **constants) -> mdplab.regret.LearnerRun``
+  (episodic latent MDP, context revealed after each episode; the horizon is the model's).
 
 ``defaults`` lists the constants a user may override (``--param KEY=VALUE``) with the paper's values;
 :func:`learner` looks a name up with an error that lists the known names.  Sources are in each
 learner's module (``BIBKEY``); this module only indexes them (bibkeys ``azar2017``, ``zhang2021mvp``,
 ``jin2018``, ``osband2013``, ``jaksch2010``, ``filippi2010``, ``bourel2020``, ``ouyang2017``,
-``fruit2018scal``).
+``fruit2018scal``, ``he2024loop``).
 """
 from __future__ import annotations
 
@@ -18,11 +20,14 @@ from typing import Any, Callable, Mapping
 
 from mdplab.errors import ModelError
 
-from . import kl_ucrl, mvp, psrl, q_learning_ucb, scal, tsde, ucbvi, ucrl2, ucrl3
+from . import lmdp_hf, kl_ucrl, loop, mvp, psrl, q_learning_ucb, scal, tsde, ucbvi, ucrl2, ucrl3
 
 BIBKEYS = ("azar2017", "zhang2021mvp", "jin2018", "osband2013", "jaksch2010", "filippi2010", "bourel2020",
-           "ouyang2017", "fruit2018scal")
-SETTINGS = ("episodic", "average")
+           "ouyang2017", "fruit2018scal", "he2024loop", "zhou2023lmdp", "wu2022vtr")
+SETTINGS = ("episodic", "average", "lmdp")
+#: average-reward learners that need the linear-mixture arrays (``Phi``, ``theta``) of their model, passed as
+#: keyword constants by the caller (``scenarios.harness.regret_runs``)
+LINEAR_MIXTURE_LEARNERS = ("loop-lm", "ucrl2-vtr")
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,30 @@ LEARNERS: dict[str, LearnerEntry] = {
     "scal": LearnerEntry("scal", "average", scal.run_scal,
                          dict(c=None, delta=0.05, radius="jaksch", stop_scale=1.0, tie_break="random", tau=0.5),
                          "UCRL2 with span-truncated EVI, bound c required (Fruit et al. 2018)"),
+    "loop": LearnerEntry("loop", "average", loop.run_loop,
+                         dict(B=None, delta=0.05, c_r=14.0, radius_scale=1.0, update_rule="doubling", c_sw=4.0,
+                              c_beta=1.0, tau=0.5, stop_scale=1.0, tie_break="random"),
+                         "LOOP, tabular instantiation (ours): span clipping at B (required), low switching "
+                         "(He, Zhong, Yang 2024)"),
+    "loop-value": LearnerEntry("loop-value", "average", loop.run_loop_value,
+                               dict(B=None, delta=0.05, c_beta=1.0, update_rule="doubling", max_policies=64),
+                               "LOOP, tabular value-based instantiation (ours), tiny instances: policy enumeration "
+                               "+ one SOCP per policy (He, Zhong, Yang 2024)"),
+    "loop-lm": LearnerEntry("loop-lm", "average", loop.run_loop_lm_model,
+                            dict(B=None, delta=0.05, planner="auto", update_rule="det", lam=1.0, W=2.0, c_beta=1.0,
+                                 n_grid=15, tau=0.5, stop_scale=1.0, bonus_scale=1.0),
+                            "LOOP, linear-mixture instantiation (ours): value-targeted ellipsoid, B required; "
+                            "needs a Phi/theta .npz (He, Zhong, Yang 2024)"),
+    "ucrl2-vtr": LearnerEntry("ucrl2-vtr", "average", loop.run_ucrl2_vtr_model,
+                              dict(B=1.0, delta=0.05, update_rule="det", lam=1.0, W=2.0, c_beta=1.0, tau=0.5,
+                                   stop_scale=1.0, bonus_scale=1.0),
+                              "UCRL2-VTR-style baseline, Hoeffding width (Wu, Zhou, Gu 2022); needs a Phi/theta .npz"),
+    # latent-MDP learners (setting "lmdp")
+    "lmdp-hf": LearnerEntry("lmdp-hf", "lmdp", lmdp_hf.run_lmdp_hf,
+                            dict(delta=0.05, solver="value_opt", bonus="bernstein", policy_class="history",
+                                 c1=lmdp_hf.C1, c2=lmdp_hf.C2, c3=lmdp_hf.C3, bonus_scale=1.0, gamma=None, iota=None,
+                                 known_init=True),
+                            "Horizon-free LMDP learner, context in hindsight, reconstruction (Zhou, Wang, Du 2023)"),
 }
 
 
@@ -82,4 +111,4 @@ def learner(name: str) -> LearnerEntry:
         raise ModelError(f"unknown learner {name!r}; choose from {', '.join(sorted(LEARNERS))}") from None
 
 
-__all__ = ["LEARNERS", "LearnerEntry", "learner", "SETTINGS"]
+__all__ = ["LEARNERS", "LearnerEntry", "learner", "SETTINGS", "LINEAR_MIXTURE_LEARNERS"]

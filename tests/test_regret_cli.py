@@ -24,10 +24,12 @@ def test_average_reward_json_matches_the_learner_run(capsys):
     from scenarios.instances.learning import riverswim
 
     out = run_json(["regret", "riverswim:osband2013", "--learner", "ucrl2", "--steps", "2000", "--seeds", "3"], capsys)
-    assert set(out) == KEYS | {"gain_regret"} and out["seeds"] == [0, 1, 2]
+    assert set(out) == KEYS | {"gain_regret", "switches"} and out["seeds"] == [0, 1, 2]
     inst = riverswim(6, "osband2013")
-    direct = [float(run_ucrl2(inst.P, inst.R, 0, 2000, i).pseudo_regret[-1]) for i in range(3)]
+    runs = [run_ucrl2(inst.P, inst.R, 0, 2000, i) for i in range(3)]
+    direct = [float(r.pseudo_regret[-1]) for r in runs]
     assert out["regret"] == direct                      # seed i is the integer i, pseudo-regret at T
+    assert out["switches"] == [r.n_plans - 1 for r in runs]   # re-plans after the first (issue 18)
     assert out["regret_mean"] == pytest.approx(np.mean(direct))
     lo, hi = out["regret_ci95"]
     half = 4.302652729911275 * np.std(direct, ddof=1) / np.sqrt(3)   # t_{0.975, 2}

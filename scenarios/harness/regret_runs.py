@@ -2,12 +2,14 @@
 side of ``mdplab regret`` (the verb only parses and prints).
 
 * :func:`load_environment`: a ``.npz`` model file (``P (S, A, S)``, ``R (S, A)``, optional ``mu (S,)``; start
-  state 0 when absent) or a named instance (:data:`NAMED_ENVIRONMENTS`).
+  state 0 when absent; or the linear-mixture layout ``Phi (S, A, S, d)``, ``theta (d,)``, ``R``, whose
+  ``Phi``/``theta`` the linear-mixture learners also receive) or a named instance (:data:`NAMED_ENVIRONMENTS`).
 * :func:`run_seeds`: seed ``i`` of ``n`` is the integer ``i`` (deterministic; every learner seeds its own
   ``np.random.default_rng``), runs serially or on a ``spawn`` process pool with identical numbers, and
   returns the final regret per seed, its mean and a 95% Student-t confidence interval for the mean, and
   the curves.  Average reward: ``regret`` is the exact pseudo-regret ``T J* - sum_t rbar(s_t, a_t)``,
-  ``gain_regret`` the exact gain regret; episodic: the exact regret ``sum_k mu^T (V*_1 - V^{pi_k}_1)``.
+  ``gain_regret`` the exact gain regret, ``switches`` the number of re-plans after the first (policy
+  updates: episodes - 1 for UCRL2-type learners, LOOP's ``n_updates``); episodic: the exact regret ``sum_k mu^T (V*_1 - V^{pi_k}_1)``.
 """
 from __future__ import annotations
 
@@ -30,6 +32,10 @@ NAMED_ENVIRONMENTS = {
     "two_state:p,q": "TwoState(p, q): J* = p/(p+q), sp(h*) = 1/(p+q), D = max(1/p, 1/q)",
     "random:S,A,seed": "random communicating MDP (S states, A actions, U[0,1] rewards) drawn with seed",
     "jaksch:S,A,delta,eps,seed": "Jaksch et al. 2010 lower-bound family (S even)",
+    # latent MDPs (learner lmdp-hf; also any latent-MDP .npz): scenarios.instances.latent.NAMED_LATENT_ENVIRONMENTS
+    "hidden_tree:M,D,A,q,eps,tail,seed": "latent: HiddenTreeBandit (ours; V* = q + eps)",
+    "two_branch:q,eps,tail": "latent: TwoBranch (ours; V* = q + eps)",
+    "det_lmdp:M,S,A,H,seed": "latent: DetLMDP (ours; Var* = 0)",
 }
 
 
@@ -43,6 +49,30 @@ def _numbers(env: str, text: str, n: int) -> list[float]:
         raise ModelError(f"environment {env!r}: {text!r} holds a non-number") from None
 
 
+def load_linear_mixture_environment(env: str):
+    """``(Phi, theta, P, R, mu)`` when ``env`` is a ``.npz`` of the linear-mixture layout (``Phi (S, A, S, d)``,
+    ``theta (d,)``, ``R (S, A)`` required here: regret needs rewards; :func:`mdplab.linear_mixture.load_linear_mixture`
+    validates), else None."""
+    from mdplab.linear_mixture import load_linear_mixture
+
+    if not env.endswith(".npz") or not Path(env).is_file():
+        return None
+    try:
+        with np.load(env, allow_pickle=False) as z:
+            files = set(z.files)
+    except (ValueError, OSError, EOFError):   # unreadable: the tabular reader reports it as before
+        return None
+    if "Phi" not in files and "theta" not in files:
+        return None
+    if "R" not in files:
+        raise ModelError(f"{env}: the linear-mixture file has no rewards R (S, A); regret needs them")
+    model = load_linear_mixture(env, average_reward=True)
+    P = np.clip(model.P, 0.0, None)
+    P /= P.sum(axis=2, keepdims=True)
+    mu = np.asarray(model.mu) if model.mu is not None else np.eye(model.n_states)[0]
+    return np.asarray(model.Phi), np.asarray(model.theta), P, np.asarray(model.R, dtype=float), mu
+
+
 def load_environment(env: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
     """``(name, P (S, A, S), R (S, A), mu (S,))`` for a ``.npz`` path or a named instance."""
     from scenarios.instances import learning as inst
@@ -51,6 +81,9 @@ def load_environment(env: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]
         path = Path(env)
         if not path.is_file():
             raise ModelError(f"no model file {env}")
+        lm = load_linear_mixture_environment(env)
+        if lm is not None:   # the linear-mixture layout (Phi, theta, R): P = Phi @ theta
+            return env, lm[2], lm[3], lm[4]
         with np.load(path, allow_pickle=False) as z:
             for key in ("P", "R"):
                 if key not in z.files:
@@ -118,7 +151,11 @@ def _one_seed(name: str, P, R, mu, steps, episodes, horizon, seed: int, constant
     if entry.setting == "average":
         s0 = int(np.argmax(mu))
         run = entry.runner(P, R, s0, int(steps), seed, **constants)
-        return {"regret": np.asarray(run.pseudo_regret), "gain_regret": np.asarray(run.gain_regret)}
+        return {"regret": np.asarray(run.pseudo_regret), "gain_regret": np.asarray(run.gain_regret),
+                "switches": np.asarray(int(run.extras.get("n_updates", run.n_plans - 1)))}
+    if entry.setting == "lmdp":  # P is the LatentMDP (its horizon); R and mu are unused
+        run = entry.runner(P, int(episodes), seed, **constants)
+        return {"regret": np.asarray(run.regret)}
     run = entry.runner(P, R, mu, int(horizon), int(episodes), seed, **constants)
     return {"regret": np.asarray(run.regret)}
 
@@ -137,7 +174,12 @@ def run_seeds(name: str, env: str, *, seeds: int, steps: int | None = None, epis
         raise ModelError(f"--seeds must be >= 1; got {seeds}")
     if int(workers) < 1:
         raise ModelError(f"--workers must be >= 1; got {workers}")
-    if entry.setting == "average":
+    if entry.setting == "lmdp":
+        if steps is not None:
+            raise ModelError(f"{name} is an episodic latent-MDP learner: give --episodes K (the horizon is the model's)")
+        if episodes is None or episodes < 1:
+            raise ModelError(f"{name} needs --episodes K >= 1")
+    elif entry.setting == "average":
         if horizon is not None or episodes is not None:
             raise ModelError(f"{name} is an average-reward (continuing) learner: give --steps T, not --episodes/--horizon")
         if steps is None or steps < 1:
@@ -154,7 +196,20 @@ def run_seeds(name: str, env: str, *, seeds: int, steps: int | None = None, epis
         if not 0 < delta < 1:
             raise ModelError(f"--delta must be in (0, 1); got {delta}")
         constants["delta"] = float(delta)
-    env_name, P, R, mu = load_environment(env)
+    if entry.setting == "lmdp":  # a latent-MDP file or named latent instance (scenarios.instances.latent)
+        from scenarios.instances.latent import lmdp_environment
+
+        env_name, P = lmdp_environment(env, horizon)
+        R, mu = np.asarray(P.R), None
+    else:
+        env_name, P, R, mu = load_environment(env)
+    from algorithms.learners import LINEAR_MIXTURE_LEARNERS
+
+    if name in LINEAR_MIXTURE_LEARNERS:   # these learners read the model's features (Phi) and need theta to simulate
+        lm = load_linear_mixture_environment(env)
+        if lm is None:
+            raise ModelError(f"{name} needs a linear-mixture model file: a .npz with Phi (S, A, S, d), theta (d,), R (S, A)")
+        constants["Phi"], constants["theta"] = lm[0], lm[1]
     if R.min() < 0 or R.max() > 1:
         raise ModelError(f"{env}: rewards must lie in [0, 1] (range [{R.min()}, {R.max()}])")
     if entry.setting == "average" and not math.isfinite(diameter(P)):
@@ -173,6 +228,7 @@ def run_seeds(name: str, env: str, *, seeds: int, steps: int | None = None, epis
                            "seconds": time.perf_counter() - t0, "curves": outs}
     if entry.setting == "average":
         out["gain_regret"] = [float(o["gain_regret"][-1]) for o in outs]
+        out["switches"] = [int(o["switches"]) for o in outs]
     return out
 
 
