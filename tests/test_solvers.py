@@ -290,6 +290,57 @@ def test_adaptive_mpi_refuses_gauss_seidel_that_does_not_pay():
     assert np.abs(sol.values - v_star).max() <= tol / 2 + 1e-9 / (1 - m.gamma)
 
 
+def _birth_death(N: int, gamma: float) -> mdplab.MDP:
+    """A controlled birth-death queue (tridiagonal chains): arrival 0.45, service rate per action."""
+    import scipy.sparse as sps
+
+    rates = (0.2, 0.5, 0.8)
+    s, A = np.arange(N), len(rates)
+    rows, cols, vals = [], [], []
+    R = np.empty((N, A))
+    for a, mu in enumerate(rates):
+        up = np.where(s < N - 1, 0.45 * (1 - mu), 0.0)
+        down = np.where(s > 0, mu * 0.55, 0.0)
+        rows += [s * A + a] * 3
+        cols += [np.minimum(s + 1, N - 1), np.maximum(s - 1, 0), s]
+        vals += [up, down, 1.0 - up - down]
+        R[:, a] = -(s / N + mu * mu)
+    P = sps.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(N * A, N))
+    return mdplab.MDP(P, R, discount=gamma)
+
+
+def test_adaptive_mpi_evaluates_slow_chains_with_a_cheap_lu_exactly():
+    """Issue 15 sec. 4: on a birth-death queue at gamma = 0.999 the Jacobi sweeps contract about 0.998 per
+    sweep; the schedule predicts hundreds of sweeps, estimates the chain's LU (tridiagonal: O(S)) and solves
+    exactly instead.  The certificate still holds (oracle: PI with direct solves)."""
+    m = _birth_death(300, 0.999)
+    tol = 1e-6
+    sol = mdplab.solve(m, tol=tol)
+    assert sol.converged and sol.info["direct_evaluations"] > 0
+    v_star = evaluate_policy(m, policy_iteration(m, evaluation="direct").policy, method="direct")
+    slack = 1e-9 / (1 - m.gamma)
+    assert np.abs(sol.values - v_star).max() <= tol / 2 + slack
+    assert np.all(v_star - evaluate_policy(m, sol.policy, method="direct") <= tol + slack)
+
+
+def test_envelope_lu_estimate_on_a_chain_and_on_a_hub():
+    """Closed forms: a path chain has RCM row widths 1 (except the first row, 0), so the estimate is
+    (S - 1) + S; a chain where every state can jump to state 0 (forest management's fire) is an arrow whose
+    symmetrised envelope is quadratic, which refuses the direct path on large forests."""
+    import scipy.sparse as sps
+
+    from mdplab.solvers.discounted import envelope_lu_flops
+
+    S = 500
+    path = sps.diags([np.full(S - 1, 0.5), np.full(S - 1, 0.5)], [1, -1], format="csr")
+    assert envelope_lu_flops(path) == (S - 1) + S
+    hub = sps.lil_matrix((S, S))
+    for i in range(S):
+        hub[i, 0] = 0.1
+        hub[i, min(i + 1, S - 1)] = 0.9
+    assert envelope_lu_flops(hub.tocsr()) >= S * S / 4
+
+
 def test_q_is_computed_on_first_read_and_frozen():
     import pickle
 

@@ -201,6 +201,12 @@ def rcm_profile(P_pi: sp.csr_matrix) -> int:
     the reverse Cuthill-McKee ordering of its symmetrised pattern.  LU without pivoting of a matrix in that
     order fills in only inside the (row and column) profile, so twice this bounds the factors' size (George &
     Liu 1981, Sec. 4.2); SuperLU pivots and orders by COLAMD, so it is an estimate, not a bound, there."""
+    return int(rcm_row_lengths(P_pi).sum())
+
+
+def rcm_row_lengths(P_pi: sp.csr_matrix) -> np.ndarray:
+    """Per row, the distance from its first nonzero to the diagonal of ``I - gamma P_pi`` after the reverse
+    Cuthill-McKee ordering of the symmetrised pattern (their sum is :func:`rcm_profile`)."""
     from scipy.sparse.csgraph import reverse_cuthill_mckee
 
     S = P_pi.shape[0]
@@ -213,7 +219,15 @@ def rcm_profile(P_pi: sp.csr_matrix) -> int:
     first = np.full(S, S, dtype=np.int64)
     np.minimum.at(first, r, c)
     first = np.minimum(first, np.arange(S))
-    return int((np.arange(S) - first).sum())
+    return np.arange(S) - first
+
+
+def envelope_lu_flops(P_pi: sp.csr_matrix) -> float:
+    """Multiplications of an envelope LU of ``I - gamma P_pi`` in the RCM order: about ``sum_i w_i^2`` for row
+    widths ``w_i`` (:func:`rcm_row_lengths`; George & Liu 1981, Sec. 4.2): ``S`` for a chain, ``S n^2`` for an
+    ``n x n`` grid, ``S^2`` once one state is reached from all."""
+    w = rcm_row_lengths(P_pi).astype(np.float64)
+    return float((w * w).sum() + P_pi.shape[0])
 
 
 def sparse_direct_is_cheap(P_pi: sp.csr_matrix) -> bool:
