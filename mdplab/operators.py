@@ -159,20 +159,28 @@ def policy_backup(model: MDP, pi: np.ndarray, v: np.ndarray, *, gamma: float | N
     pi_arr = np.asarray(pi)
     t = model.sparse
     if pi_arr.ndim == 1:
-        det = _deterministic_policy(model, pi_arr)
-        if t is not None and t.width:
-            rows = model.n_states * model.n_actions
-            policy_backup_ell(t.indices.reshape(rows, t.width), t.data.reshape(rows, t.width), model.R, g, det, v, v_out)
-        elif t is not None:
-            policy_backup_csr(t.indptr, t.indices, t.data, model.R, g, det, v, v_out)
-        else:
-            policy_backup_dense(model.P, model.R, g, det, v, v_out)
+        policy_backup_unchecked(model, _deterministic_policy(model, pi_arr), v, g, v_out)
     else:
         mat = stochastic_policy_matrix(model, pi_arr)
         if t is not None:
             evaluation_sweep_csr(t.indptr, t.indices, t.data, model.R, g, mat, v, v_out)
         else:
             evaluation_sweep_dense(model.P, model.R, g, mat, v, v_out)
+    return v_out
+
+
+def policy_backup_unchecked(model: MDP, det: np.ndarray, v: np.ndarray, g: float, v_out: np.ndarray) -> np.ndarray:
+    """:func:`policy_backup` of a deterministic policy without its checks, for solvers' inner loops: ``det``
+    int64 ``(S,)`` with valid actions, ``v`` and ``v_out`` contiguous float64 ``(S,)``, the model stationary
+    (the caller validated them once).  Runs on the current numba thread count."""
+    t = model.sparse
+    if t is not None and t.width:
+        rows = model.n_states * model.n_actions
+        policy_backup_ell(t.indices.reshape(rows, t.width), t.data.reshape(rows, t.width), model.R, g, det, v, v_out)
+    elif t is not None:
+        policy_backup_csr(t.indptr, t.indices, t.data, model.R, g, det, v, v_out)
+    else:
+        policy_backup_dense(model.P, model.R, g, det, v, v_out)
     return v_out
 
 

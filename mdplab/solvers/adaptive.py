@@ -33,6 +33,7 @@ sequence ``m_k``.
 """
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 
@@ -40,10 +41,11 @@ import numpy as np
 
 from ..errors import ModelError
 from ..models import MDP
-from ..operators import (PolicyRows, bellman_backup, difference_range, policy_backup, policy_gauss_seidel_sweep,
+from ..operators import SERIAL_BELOW_ENTRIES, _entries as operator_entries
+from ..operators import (PolicyRows, bellman_backup, difference_range, policy_backup_unchecked, policy_gauss_seidel_sweep,
                          policy_rows, policy_rows_backup, policy_rows_gauss_seidel, update_policy_rows)
 from ..solution import Solution
-from ..threads import StallGuard
+from ..threads import StallGuard, numba_threads
 from ._common import (WorkBudget, check_max_iter, check_tol, discounted_solution, floor_reason, initial_values,
                       macqueen, require_discounted, rounding_profile, unconverged_solution, zero_backup)
 
@@ -113,7 +115,10 @@ def adaptive_modified_policy_iteration(model: MDP, tol: float = 1e-6, max_iter: 
     enough = tol * (1 - gamma) / (2 * gamma) if gamma > 0 else np.inf
     evaluation_sweeps = 0
     schedule = _Schedule()
-    with StallGuard() as guard:
+    # small models: one thread for the whole solve (the operators would otherwise switch the count on every
+    # call, about 16 us per call, more than a sweep of a 20-state model); numbers do not depend on it
+    small = operator_entries(model) < SERIAL_BELOW_ENTRIES
+    with numba_threads(1) if small else contextlib.nullcontext(), StallGuard() as guard:
         def extra() -> dict:
             return {"evaluation_sweeps": evaluation_sweeps, "evaluation": schedule.kind, "stalls": guard.stalls,
                     "direct_evaluations": schedule.direct_evaluations}
@@ -217,8 +222,8 @@ def _adaptive_evaluation(model: MDP, pi: np.ndarray, x: np.ndarray, w: np.ndarra
             t0 = time.perf_counter()
             if rows is not None:
                 lo, hi = policy_rows_backup(rows, x, w)
-            else:
-                policy_backup(model, pi, x, out=w)
+            else:   # pi is the greedy backup's own int64 policy: checked once there
+                policy_backup_unchecked(model, pi, x, model.gamma, w)
                 lo, hi, _ = difference_range(w, x)
             guard.record("sweep", time.perf_counter() - t0)
             x, w = w, x
