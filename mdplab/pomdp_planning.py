@@ -38,7 +38,13 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linprog
+
+def linprog(*args, **kwargs):
+    """``scipy.optimize.linprog``, imported on first use (0.3 s that most loads of mdplab never need)."""
+    from scipy.optimize import linprog as _linprog
+
+    return _linprog(*args, **kwargs)
+
 
 try:  # HiGHS's own Python interface (a cvxpy dependency); scipy's linprog is the fallback
     import highspy as _highspy
