@@ -6,7 +6,10 @@ Every runner has the signature ``runner(model, K, seed, **constants) -> Explorat
 their own model class), ``K`` exploration episodes; the run reports the exact worst-case gap of its planned
 policies over a reward family at checkpoints.  ``defaults`` are the constants a user may override
 (``--param KEY=VALUE``).  Sources are in each explorer's module (``BIBKEY``); this module only indexes them
-(bibkeys ``zhang2023rfe``, ``zhang2021rfe``).
+(bibkeys ``zhang2023rfe``, ``zhang2021rfe``, ``chen2023revealing``).  ``model`` names the model type an
+entry runs on: ``"linear_mixture"`` or ``"revealing_pomdp"`` (an
+:class:`algorithms.revealing_lower.families.EpisodicPOMDP` of the RevealTest family; the run is an
+:class:`algorithms.revealing_lower.runs.RevealingRun`).
 """
 from __future__ import annotations
 
@@ -17,8 +20,9 @@ from mdplab.errors import ModelError
 
 from .hf_ucrl_rfe.exploration import run_hf_ucrl_rfe
 from .hf_ucrl_rfe.ucrl_rfe import run_ucrl_rfe
+from .revealing_lower.runs import run_collision_tester, run_omle_lite
 
-BIBKEYS = ("zhang2023rfe", "zhang2021rfe")
+BIBKEYS = ("zhang2023rfe", "zhang2021rfe", "chen2023revealing")
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,13 @@ EXPLORERS: dict[str, ExplorerEntry] = {
     "ucrl-rfe": ExplorerEntry(
         "ucrl-rfe", run_ucrl_rfe, dict(delta=0.05, beta_scale=1.0, B=None),
         "UCRL-RFE, unweighted (Hoeffding) regression, per-step rewards (Zhang, Zhou, Gu 2021)"),
+    # revealing POMDPs (RevealTest family, docs/revealing.md): runner(EpisodicPOMDP, K, seed) -> RevealingRun
+    "collision-tester": ExplorerEntry(
+        "collision-tester", run_collision_tester, dict(c_commit=1.0),
+        "RevealTest: collision tester, explore-then-commit (mdplab's, held to Chen et al. 2023)", "revealing_pomdp"),
+    "omle-lite": ExplorerEntry(
+        "omle-lite", run_omle_lite, dict(delta=0.1, beta=None),
+        "RevealTest: optimistic MLE over the family (mdplab's, held to Chen et al. 2023)", "revealing_pomdp"),
 }
 
 

@@ -9,7 +9,12 @@ variant) against the number of latent states ``S``, mean over seeds with the min
 ``chen2023revealing.revealtest_episodes`` evaluated from its sympy expression and the exact ``K N*/2``.  Right:
 worst-case regret against ``T`` of explore-then-commit on the costly-information instance and of
 follow-the-leader on the 1-step control (simulated mean and closed-form expectation), with slope-2/3 and
-slope-1/2 reference lines."""
+slope-1/2 reference lines.  Fourth panel (the gap between upper and lower bounds): against ``S`` on the size ladder
+(``A = 2``, ``n = K = 2^(Dtree+1)``, ``m = 2``, ``H = Dtree + 3``, ``O`` the largest per-step observation count;
+the registered rungs and three more by the same formulas), the m-step upper bound
+``chen2022bstability.pac_upper_revealing`` and the lower bound ``chen2023revealing.pac_lower_mstep``, both with
+their unknown constant set to ``c = 1`` (only the slopes mean anything; each curve's log-log slope over the ladder
+is in its label), the family's own curve ``revealtest_episodes``, and the measured tester episodes."""
 from __future__ import annotations
 
 import sys
@@ -29,6 +34,47 @@ def _table(records: list[dict], x_key: str, key: str, x_from_values: bool = Fals
     return xs, Y
 
 
+def ladder(level: int) -> dict:
+    """Rung ``level`` of the size ladder (``A = 2``, ``n = K = 2^(level+1)``; the registered rungs are
+    :data:`scenarios.instances.revealing.SIZES`), with ``S``, ``H = Dtree + 3``, ``m = 2`` and ``O`` (the largest
+    per-step observation count: tree layer ``2^Dtree``, test layer ``n``, outcome layer 4)."""
+    A, D = 2, level
+    n = K = A ** (D + 1)
+    S = sum(A ** d for d in range(D + 1)) + 2 * n + 4
+    return dict(A=A, Dtree=D, n=n, K=K, S=S, H=D + 3, m=2, O=max(A ** D, n, 4))
+
+
+def _slope(x, y) -> float:
+    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+
+
+def _gap_panel(ax, results: dict, revealtest) -> None:
+    """Upper against lower bounds in ``S`` (constants 1: slopes only), with the measured tester episodes."""
+    from bounds.core import get_bound
+    from scenarios.theorems.revealing import ALPHA, EPS
+
+    upper = get_bound("chen2022bstability.pac_upper_revealing")
+    lower = get_bound("chen2023revealing.pac_lower_mstep")
+    ps = [ladder(lv) for lv in range(7)]
+    S = np.array([p["S"] for p in ps], dtype=float)
+    up = np.array([upper.evaluate(dict(c=1, S=p["S"], A=p["A"], m=p["m"], H=p["H"], O=p["O"], alpha=ALPHA, eps=EPS))
+                   for p in ps])
+    lo = np.array([lower.evaluate(dict(c=1, S=p["S"], eps=EPS)) for p in ps])
+    fam = np.array([revealtest.evaluate(dict(K=p["K"], n=p["n"], alpha=ALPHA, eps=EPS)) for p in ps])
+    ax.plot(S, up, "C3-", label=f"upper (OMLE-type), c = 1: slope {_slope(S, up):.2f}")
+    ax.plot(S, lo, "k-", label=f"lower $c S^{{1.5}}/\\epsilon^2$, c = 1: slope {_slope(S, lo):.2f}")
+    ax.plot(S, fam, "k--", label=f"RevealTest curve: slope {_slope(S, fam):.2f}")
+    recs = results.get("revealing_tester_lower") or []
+    if recs:
+        xs, Y = _table(recs, "S", "episodes", x_from_values=True)
+        ok = np.isfinite(np.nanmean(Y, axis=1))
+        ax.plot(xs[ok], np.nanmean(Y, axis=1)[ok], "C0o-", ms=3, label="collision tester (measured)")
+    ax.fill_between(S, lo, up, color="C3", alpha=0.08, lw=0)
+    ax.set(xscale="log", yscale="log", xlabel="latent states S", ylabel="episodes (constants unknown: shapes only)",
+           title=f"upper vs lower bounds in S (alpha={ALPHA:g}, eps={EPS:g})")
+    ax.legend(fontsize=7)
+
+
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     from scenarios.harness.runner import read_results, results_path
 
@@ -46,7 +92,7 @@ def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     from scenarios.instances.revealing import SIZES, reveal_test_sized
     from scenarios.theorems.revealing import ALPHA, EPS
 
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    fig, axes = plt.subplots(1, 4, figsize=(20, 4.2))
     ax = axes[0]
     Ns = np.unique(np.geomspace(1, 2000, 60).astype(int))
     ae = ALPHA * EPS
@@ -97,6 +143,8 @@ def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
         ax.set(xscale="log", yscale="log", xlabel="episodes T", ylabel="worst-case regret over eps",
                title="regret slopes (exhibited on our family, not a proof)")
         ax.legend(fontsize=7)
+
+    _gap_panel(axes[3], results, bound)
     fig.tight_layout()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -87,9 +87,11 @@ def visit_policy(model: EpisodicPOMDP, c: int, test_action: int = 0) -> list[np.
 
 
 def _signed_pairs(model: EpisodicPOMDP, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(pair i, observed sign) per probe episode: bet + with ``W`` -> +1, ``Lo`` -> -1 (alpha-noisy sigma)."""
+    """(pair i, observed sign) per probe episode: bet + with ``W`` -> +1, ``Lo`` -> -1 (alpha-noisy sigma).  On
+    the 1-step control the test layer emits ``2 i + k`` (``k = 0`` for ``sigma = +``): the pair is ``o // 2``."""
     D = model.meta["Dtree"]
-    return obs[:, D + 1], np.where(obs[:, -1] == 0, 1, -1)
+    pairs = obs[:, D + 1] // 2 if model.meta.get("control") else obs[:, D + 1]
+    return pairs, np.where(obs[:, -1] == 0, 1, -1)
 
 
 @dataclass(frozen=True)
@@ -150,12 +152,16 @@ def collision_tester(model: EpisodicPOMDP, N_per: Sequence[int], rng: np.random.
 
 
 def commit_policy(model: EpisodicPOMDP, c: int, z_hat: Sequence[int]) -> Callable:
-    """History policy: navigate to ``c``, at the test layer bet ``z_hat[i]`` on pair ``i``."""
+    """History policy: navigate to ``c``, at the test layer bet ``z_hat[i]`` on pair ``i``; on the 1-step control
+    (the test layer emits ``(i, sigma)`` as ``2 i + k``) bet the observed sign ``sigma`` instead."""
     act = visit_policy(model, c)
     D = model.meta["Dtree"]
+    control = bool(model.meta.get("control"))
 
     def policy(hist, h, o):
         if h == D + 1:
+            if control:
+                return int(o % 2)                                  # k = 0: sigma = + -> bet + (action 0)
             return 0 if z_hat[o] == 1 else 1
         return int(act[h][o])
     return policy

@@ -6,19 +6,25 @@ policies planned after the exploration episodes, each gap by exact DP under the 
 ``gap_mean``, ``gap_ci95`` ([lo, hi], a 95% Student-t interval for the mean; null with one seed), ``ci``,
 ``reward_family``, ``theta_covered``, ``seconds``; with ``--epsilon E`` also ``epsilon``, ``episodes`` (per
 seed: the first doubling checkpoint from which the gap stays at most ``E``; null if not reached within
-``--max-episodes``) and ``episodes_median``."""
+``--max-episodes``) and ``episodes_median``.  On a RevealTest POMDP (named models ``reveal_test:``,
+``reveal_control:``, ``leaky:``; explorers ``collision-tester``, ``omle-lite``) ``gap`` is the exact ``V* - V(output policy)`` on the instance
+(enumeration), ``reward_family`` / ``theta_covered`` give way to ``Delta``, ``K_candidates``, ``lower_bound``
+(``K sqrt(2 n log 2) / (2 (alpha eps)^2)``), ``lower_bound_exact`` (``K N* / 2``), ``c_star``, ``c_hat`` and
+``episodes_used`` (docs/revealing.md)."""
 from __future__ import annotations
 
 import argparse
 
-HELP = "reward-free exploration on a linear mixture model: exact worst-case gap or episodes to epsilon"
+HELP = ("reward-free exploration on a linear mixture model, or learning a RevealTest POMDP: exact gap or "
+        "episodes to epsilon")
 
 
 def _epilog() -> str:
     from algorithms.explorers import EXPLORERS
     from scenarios.harness.explore_runs import NAMED_MODELS
 
-    return ("named models:\n" + "\n".join(f"  {k:22s} {v}" for k, v in NAMED_MODELS.items())
+    return ("named models:\n" + "\n".join(f"  {k:22s} {v}" if len(k) <= 22 else f"  {k}\n  {'':22s} {v}"
+                                           for k, v in NAMED_MODELS.items())
             + "\nexplorers:\n" + "\n".join(f"  {k:26s} {v.summary}" for k, v in EXPLORERS.items()))
 
 
@@ -35,7 +41,8 @@ class _LazyEpilogFormatter(argparse.RawDescriptionHelpFormatter):
 def add_arguments(s: argparse.ArgumentParser) -> None:
     s.formatter_class = _LazyEpilogFormatter
     s.epilog = _EPILOG
-    s.add_argument("model", help="a linear-mixture .npz (Phi (S,A,S,d), theta (d,), horizon) or a named model")
+    s.add_argument("model", help="a linear-mixture .npz (Phi (S,A,S,d), theta (d,), horizon) or a named model "
+                                 "(listed below)")
     s.add_argument("--learner", required=True, help="an explorer name (listed below)")
     s.add_argument("--episodes", type=int, default=None, help="K exploration episodes")
     s.add_argument("--epsilon", type=float, default=None, help="report the episodes needed to reach this gap")
@@ -62,9 +69,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         lo, hi = summary["gap_ci95"]
         ci = "-" if lo is None else f"[{lo:.4g}, {hi:.4g}]"
-        line = (f"{summary['learner']} on {summary['env']}: mean worst-case gap {summary['gap_mean']:.6g} after "
+        what = "gap" if "lower_bound" in summary else "worst-case gap"
+        line = (f"{summary['learner']} on {summary['env']}: mean {what} {summary['gap_mean']:.6g} after "
                 f"K = {summary['K']}, 95% CI {ci} over {len(summary['seeds'])} seed(s)")
         if "episodes" in summary:
             line += f"; episodes to eps = {summary['epsilon']:g}: {summary['episodes']}"
+        if summary.get("lower_bound") is not None:
+            line += (f"; lower bound {summary['lower_bound']:.4g} episodes "
+                     f"(exact K N*/2 = {summary['lower_bound_exact']:g})")
         print(line + f", {summary['seconds']:.2f} s")
     return 0
