@@ -7,6 +7,10 @@ Learner: ``algorithms/lmdp_hf/``.  Note: ``docs/theory/zhou2023lmdp.md`` (proven
 * ``zhou2023lmdp.lmdp_regret``: ``Regret(K) <= C1 sqrt(VarStar M Gamma S A K) iota + C2 M Gamma S A iota^2``,
   ``iota = 2 ln(2 M S A H K / delta)``: leading term read (abstract); lower-order form and log powers
   reconstructed; constants unknown.  Its exponent in ``H`` tends to 0 (horizon-free) and in ``K`` to 1/2.
+* ``zhou2023lmdp.det_regret``: the same bound at ``VarStar = 0`` (DetLMDP), written in ``logK = ln K``:
+  ``C2 M Gamma S A (2 ln(2 M S A H / delta) + 2 logK)^2``.  Its log-log slope in ``logK`` is
+  ``2 logK / (ln(2 M S A H / delta) + logK) < 2`` and tends to 2: regret polylogarithmic in K of degree 2
+  (the degree follows our reconstructed ``iota^2``; the abstract says only "polylog" for deterministic LMDPs).
 * ``zhou2023lmdp.lmdp_lower_bound``: ``>= c sqrt(VarStar M S A K)`` for ``Gamma = 2`` (abstract; construction
   not read).
 * ``zhou2023lmdp.replan_count``: plans ``<= M S A ceil(log2(K H)) + 1`` (derived, our doubling schedule).
@@ -54,6 +58,22 @@ LMDP_REGRET = register_bound(Bound(
     conditions=(delta < 1,),
     hides=(iota,),
     source=_source("main upper bound (abstract: O~(sqrt(Var* M Gamma S A K)))", "reconstructed", "lmdp_regret"),
+))
+
+logK = sp.Symbol("logK", positive=True)
+
+DET_REGRET = register_bound(Bound(
+    name="zhou2023lmdp.det_regret",
+    quantity="exact pseudo-regret of the horizon-free LMDP learner after K = exp(logK) episodes on an LMDP with "
+             "deterministic transitions (Var* = 0)",
+    measured_by="algorithms.lmdp_hf.run_lmdp_hf",
+    expr=C2 * M * Gamma * S * A * (2 * sp.log(2 * M * S * A * H / delta) + 2 * logK) ** 2,
+    relation="<=",
+    symbols=(M, S, A, H, logK, Gamma, delta),
+    constants=(C2,),
+    conditions=(delta < 1,),
+    source=_source("main upper bound at Var* = 0 (polylog regret for deterministic LMDPs)", "reconstructed",
+                   "det_regret"),
 ))
 
 LMDP_LOWER = register_bound(Bound(

@@ -82,3 +82,27 @@ def test_hard_eps_and_bad_input():
         lmdp_environment("nope:1")
     with pytest.raises(ModelError, match="expected 7"):
         lmdp_environment("hidden_tree:1,2")
+
+
+def test_hidden_tree_bandit_padded_gadget_and_distinct_secrets():
+    """``bits`` pads the gadget (S, H fixed while M varies; V*, Var* unchanged: closed forms checked by the
+    exact planner and the Var enumerator); ``distinct`` draws different secret arms, so the best
+    context-blind (Markov) value is q + eps / M (brute force over the L A arms: a Markov policy at the leaf
+    pulls one arm for every context)."""
+    q, eps = 0.4, 0.3
+    for M in (1, 2, 3, 4, 8):
+        inst = hidden_tree_bandit(M, 1, 4, q, eps, 0, seed=5, bits=3, distinct=True)
+        assert (inst.lmdp.n_states, inst.lmdp.horizon) == hidden_tree_bandit_sizes(8, 1, 0)[1:]
+        assert lmdp_value_iteration(inst.lmdp).value == pytest.approx(q + eps, abs=1e-12)
+        arms = list(zip(inst.params["secret_leaf"], inst.params["secret_arm"]))
+        assert len(set(arms)) == M
+        if M <= 2:
+            assert var_star_opt(inst.lmdp) == pytest.approx((q + eps) * (1 - q - eps), abs=1e-12)
+        blind = max(q + eps * sum(1 for x in arms if x == (leaf, a)) / M for leaf in range(2) for a in range(4))
+        assert blind == pytest.approx(q + eps / M)
+    assert hidden_tree_bandit(2, 1, 2, q, eps, 0, seed=0).params == {
+        **hidden_tree_bandit(2, 1, 2, q, eps, 0, seed=0, bits=None, distinct=False).params}
+    with pytest.raises(ModelError, match="2\\^bits >= M"):
+        hidden_tree_bandit(5, 1, 2, q, eps, bits=2)
+    with pytest.raises(ModelError, match="distinct=True"):
+        hidden_tree_bandit(5, 1, 2, q, eps, bits=3, distinct=True)

@@ -41,6 +41,39 @@ def test_k_rate(tmp_path):
     assert rows == [("regret", "PASS"), ("regret_default", "FAIL")]
 
 
+def test_det_polylog_and_hoeffding_fails(tmp_path):
+    rows, _ = verdicts("lmdp_hf_det_polylog", tmp_path)
+    assert rows == [("regret", "PASS"), ("regret_hoeffding", "FAIL")]
+
+
+def test_var_star_family_has_the_stated_var_star():
+    """The grid's Var* is the family's closed form p (1 - p) (independent oracle: the exact Var of the optimal
+    policy's return, which is Bernoulli(p) on HiddenTreeBandit), at fixed eps."""
+    from mdplab.lmdp import lmdp_value_iteration
+    from scenarios.instances.latent import hidden_tree_bandit
+    from scenarios.theorems.lmdp_hf import VAR_EPS, VAR_P, p_of_var_star
+
+    for p in VAR_P:
+        assert p_of_var_star(p * (1 - p)) == pytest.approx(p, abs=1e-9)
+        inst = hidden_tree_bandit(2, 1, 2, p - VAR_EPS, VAR_EPS, 0, seed=3, distinct=True)
+        assert lmdp_value_iteration(inst.lmdp).value == pytest.approx(p, abs=1e-12)
+        assert inst.var_star_opt == pytest.approx(p * (1 - p), abs=1e-12)
+
+
+def test_det_bound_slope_is_below_its_limit():
+    """The claimed slope 2 is the limit of the DetLMDP bound's log-log slope in ln K, which is
+    2 L / (ln(2MSAH/delta) + L) < 2 at every L (closed form, here at K = 2^10 and 2^16)."""
+    import math
+
+    from bounds.core import get_bound
+
+    b = get_bound("zhou2023lmdp.det_regret")
+    vals = dict(M=2, S=4, A=2, H=6, Gamma=1, delta=0.05, C2=1.0)
+    for L in (10 * math.log(2), 16 * math.log(2)):
+        e = float(b.exponent("logK").subs(b.substitution(dict(vals, logK=L))))
+        assert e == pytest.approx(2 * L / (math.log(2 * 2 * 4 * 2 * 6 / 0.05) + L)) and e < 2
+
+
 def test_regret_cli_on_a_latent_file_matches_the_learner(tmp_path, capsys):
     from algorithms.lmdp_hf import run_lmdp_hf
     from mdplab.lmdp import save_lmdp

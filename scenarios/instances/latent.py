@@ -55,14 +55,19 @@ def _gamma(P: np.ndarray) -> int:
     return int(np.max(np.sum(P > 0, axis=3)))
 
 
-def hidden_tree_bandit_sizes(M: int, D: int, tail: int) -> tuple[int, int, int]:
-    """``(T, S, H)`` of :func:`hidden_tree_bandit`."""
-    T = int(math.ceil(math.log2(M))) if M > 1 else 0
+def hidden_tree_bandit_sizes(M: int, D: int, tail: int, bits: int | None = None) -> tuple[int, int, int]:
+    """``(T, S, H)`` of :func:`hidden_tree_bandit` (``T = bits``, default ``ceil(log2 M)``)."""
+    T = (int(math.ceil(math.log2(M))) if M > 1 else 0) if bits is None else int(bits)
     return T, 1 + 2 * T + (2 ** (D + 1) - 1) + 3, T + D + 3 + tail
 
 
-def hidden_tree_bandit(M: int, D: int, A: int, q: float, eps: float, tail: int = 0, seed: int = 0) -> LatentInstance:
-    """See the module docstring; the secret arm ``(l*_m, a*_m)`` of each context is drawn with ``seed``."""
+def hidden_tree_bandit(M: int, D: int, A: int, q: float, eps: float, tail: int = 0, seed: int = 0,
+                       bits: int | None = None, distinct: bool = False) -> LatentInstance:
+    """See the module docstring; the secret arm ``(l*_m, a*_m)`` of each context is drawn with ``seed``.
+    ``bits``: the gadget's width ``T`` (default ``ceil(log2 M)``; a larger value pads the gadget so that ``S``
+    and ``H`` stay fixed while ``M`` varies, as the M-rate scenario needs; ``2^bits >= M`` required).
+    ``distinct=True``: the ``M`` secret arms are drawn without replacement among the ``2^D A`` arms (needs
+    ``M <= 2^D A``), so a context-blind policy can serve one context only: its value is ``q + eps / M``."""
     if isinstance(M, bool) or int(M) != M or M < 1 or int(D) != D or D < 0 or int(A) != A or A < 2:
         raise ModelError(f"hidden_tree_bandit needs integers M >= 1, D >= 0, A >= 2; got M={M}, D={D}, A={A}")
     if not (0 <= q and eps >= 0 and q + eps <= 1):
@@ -70,15 +75,23 @@ def hidden_tree_bandit(M: int, D: int, A: int, q: float, eps: float, tail: int =
     if int(tail) != tail or tail < 0:
         raise ModelError(f"tail must be an integer >= 0; got {tail!r}")
     M, D, A, tail = int(M), int(D), int(A), int(tail)
+    if bits is not None and (isinstance(bits, bool) or int(bits) != bits or bits < 0 or 2 ** int(bits) < M):
+        raise ModelError(f"hidden_tree_bandit needs an integer bits with 2^bits >= M={M}; got bits={bits!r}")
     rng = np.random.default_rng(check_seed(seed))
-    T, S, H = hidden_tree_bandit_sizes(M, D, tail)
+    T, S, H = hidden_tree_bandit_sizes(M, D, tail, bits)
     bit = lambda t, b: 1 + 2 * t + b                     # noqa: E731  (bit state of level t = 0..T-1)
     root = 1 + 2 * T
     n_tree = 2 ** (D + 1) - 1
     good, bad, sink = root + n_tree, root + n_tree + 1, root + n_tree + 2
     L = 2 ** D
-    secret_leaf = rng.integers(L, size=M)
-    secret_arm = rng.integers(A, size=M)
+    if distinct:
+        if M > L * A:
+            raise ModelError(f"hidden_tree_bandit(distinct=True) needs M <= 2^D A = {L * A}; got M={M}")
+        flat = rng.choice(L * A, size=M, replace=False)
+        secret_leaf, secret_arm = flat // A, flat % A
+    else:
+        secret_leaf = rng.integers(L, size=M)
+        secret_arm = rng.integers(A, size=M)
     P = np.zeros((M, S, A, S))
     R = np.zeros((M, S, A))
     for m in range(M):
@@ -110,7 +123,7 @@ def hidden_tree_bandit(M: int, D: int, A: int, q: float, eps: float, tail: int =
     return LatentInstance(lmdp, p_star, p_star * (1 - p_star), max(q * (1 - q), p_star * (1 - p_star)),
                           _gamma(P), f"HiddenTreeBandit(M={M},D={D},A={A},q={q:g},eps={eps:g},tail={tail})",
                           "ours (docs/theory/zhou2023lmdp.md, Instances; design proxy; not the paper's construction)",
-                          dict(M=M, D=D, A=A, q=q, eps=eps, tail=tail, seed=seed, secret_leaf=secret_leaf.tolist(),
+                          dict(M=M, D=D, A=A, q=q, eps=eps, tail=tail, seed=seed, bits=T, distinct=bool(distinct), secret_leaf=secret_leaf.tolist(),
                                secret_arm=secret_arm.tolist()))
 
 
