@@ -9,7 +9,8 @@ Public API (names are contracts: other packages and checks rely on them):
 * I/O: :func:`save_npz`, :func:`load_npz`, :func:`load` (``.npz`` and Cassandra ``.MDP``/``.POMDP``),
 * other layouts (:mod:`mdplab.forms`: :func:`sa_pair_mdp`, :func:`from_pymdptoolbox`) and exact policy
   evaluation under every criterion (:func:`evaluate_policy`, :mod:`mdplab.evaluation`),
-* planning for POMDPs and latent MDPs in :mod:`mdplab.pomdp_planning` and :mod:`mdplab.lmdp`,
+* planning for POMDPs and latent MDPs in :mod:`mdplab.pomdp_planning` and :mod:`mdplab.lmdp`; undiscounted
+  goal POMDPs (certified bounds at ``b0``): :func:`goal_pomdp_bounds` (:mod:`mdplab.pomdp_goal`),
 * sampling (:mod:`mdplab.sampling`), continuous-time simulators (:mod:`mdplab.sde`), reversible
   Markov chains on graphs (:mod:`mdplab.chains`).
 """
@@ -23,7 +24,8 @@ __version__ = "0.1.0"
 _LAZY = {"POMDP": ("mdplab.pomdp", "POMDP"), "LatentMDP": ("mdplab.lmdp", "LatentMDP"), "load": ("mdplab.io", "load"),
          "save_npz": ("mdplab.io", "save_npz"), "load_npz": ("mdplab.io", "load_npz"),
          "evaluate_policy": ("mdplab.evaluation", "evaluate_policy"), "sa_pair_mdp": ("mdplab.forms", "sa_pair_mdp"),
-         "from_pymdptoolbox": ("mdplab.forms", "from_pymdptoolbox")}
+         "from_pymdptoolbox": ("mdplab.forms", "from_pymdptoolbox"),
+         "goal_pomdp_bounds": ("mdplab.pomdp_goal", "goal_pomdp_bounds")}
 
 
 def __getattr__(name: str):
@@ -38,4 +40,4 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'mdplab' has no attribute {name!r}")
 
 
-__all__ = ["MDP", "POMDP", "LatentMDP", "load", "save_npz", "load_npz", "evaluate_policy", "sa_pair_mdp", "from_pymdptoolbox", "Solution", "solve", "ModelError", "FileFormatError", "NotApplicableError", "ConvergenceError", "CertificateWarning", "__version__"]
+__all__ = ["MDP", "POMDP", "LatentMDP", "load", "save_npz", "load_npz", "evaluate_policy", "sa_pair_mdp", "from_pymdptoolbox", "goal_pomdp_bounds", "Solution", "solve", "ModelError", "FileFormatError", "NotApplicableError", "ConvergenceError", "CertificateWarning", "__version__"]

@@ -379,7 +379,7 @@ def test_infeasible_actions_finite_and_average_equal_enumeration(S, A, seed, spa
     assert not mask[np.arange(S)[None, :], fh.policy].any()
     avg = m.with_criterion(average_reward=True)              # all entries of P positive: every policy unichain
     best_g = max(float(policy_gain(P, np.where(mask, 0.0, R), pi)[0][0]) for pi in pols)
-    for method in ("rvi", "avg_pi", "multichain"):
+    for method in ("rvi", "avg_pi", "multichain", "multichain-lp"):
         sol = mdplab.solve(avg, method=method, tol=1e-9)
         assert float(np.max(sol.gain)) == pytest.approx(best_g, abs=1e-7), method
         assert not mask[np.arange(S), sol.policy].any(), method

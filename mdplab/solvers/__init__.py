@@ -14,6 +14,7 @@ method             function                                        criterion
 ``"avg_pi"``       :func:`average_reward_policy_iteration`         average reward
 ``"total"``        :func:`total_reward_policy_iteration`           undiscounted total reward (SSP; any model's P, R)
 ``"multichain"``   :func:`multichain_policy_iteration`             average reward, gain varying by state
+``"multichain-lp"`` :func:`multichain_linear_programming`         average reward, gain varying by state (LP)
 ``"auto"``         the default method of the model's criterion     any
 other names        entry points of group ``mdplab.solvers``        (e.g. ``"anchored_vi"``)
 =================  ==============================================  ===============================
@@ -33,7 +34,7 @@ from .discounted import (evaluate_policy, gauss_seidel_value_iteration, modified
                          policy_iteration, value_iteration)
 from .finite import backward_induction
 from .lp import linear_programming
-from .multichain import multichain_policy_iteration
+from .multichain import multichain_linear_programming, multichain_policy_iteration
 from .total import goal_states, proper_policy, total_reward_policy_iteration
 
 METHODS: dict[str, Callable[..., Solution]] = {
@@ -48,6 +49,7 @@ METHODS: dict[str, Callable[..., Solution]] = {
     "avg_pi": average_reward_policy_iteration,
     "total": total_reward_policy_iteration,
     "multichain": multichain_policy_iteration,
+    "multichain-lp": multichain_linear_programming,
 }
 
 #: What ``method="auto"`` picks for each criterion (chosen from benchmarks/solvers.py); for discounted
@@ -88,4 +90,4 @@ __all__ = ["solve", "METHODS", "DEFAULT_METHOD", "value_iteration", "gauss_seide
            "policy_iteration", "modified_policy_iteration", "adaptive_modified_policy_iteration", "linear_programming", "backward_induction",
            "relative_value_iteration", "average_reward_policy_iteration", "evaluate_policy",
            "evaluate_average_policy", "classify_chain", "ChainStructure", "maximal_end_components",
-           "recurrent_classes", "multichain_policy_iteration", "total_reward_policy_iteration", "goal_states", "proper_policy", "macqueen", "MacQueen", "gain_bounds", "GainBounds", "CertificateWarning"]
+           "recurrent_classes", "multichain_policy_iteration", "multichain_linear_programming", "total_reward_policy_iteration", "goal_states", "proper_policy", "macqueen", "MacQueen", "gain_bounds", "GainBounds", "CertificateWarning"]

@@ -16,15 +16,40 @@ iteration (Alg. 9.2.1):
 Ties are decided with the tolerance ``IMPROVEMENT_TOL`` relative to the scale of ``g`` and ``h`` (exact
 arithmetic would compare exactly).  Infeasible actions (``R = -inf``) are never chosen.
 
-Deviations: none in the algorithm; the initial policy is the first feasible action of each state (Puterman
-allows any).  Exact linear algebra is dense (``S`` up to a few thousand).
+A second method, :func:`multichain_linear_programming` (``method="multichain-lp"``), solves Puterman's
+multichain LP pair (Sec. 9.3; the dual and its policy rule are Hordijk & Kallenberg 1979, "Linear programming and
+Markov decision chains", Management Science) with scipy's HiGHS dual simplex.  The equation and theorem numbers below are the 1994 edition's as we
+recall them; they were not re-checked against the book (no copy in the repository):
+
+* primal (Eq. (9.3.1)): minimise ``sum_s alpha(s) g(s)`` subject to ``g(s) >= sum_s' P[s, a, s'] g(s')`` and
+  ``g(s) + h(s) >= R[s, a] + sum_s' P[s, a, s'] h(s')`` for every feasible ``(s, a)``; ``alpha > 0`` sums to 1
+  (uniform by default);
+* dual (Eq. (9.3.3)): maximise ``sum_{s,a} R[s, a] x(s, a)`` subject to, for every state ``j``,
+  ``sum_a x(j, a) - sum_{s,a} P[s, a, j] x(s, a) = 0`` and
+  ``sum_a x(j, a) + sum_a y(j, a) - sum_{s,a} P[s, a, j] y(s, a) = alpha(j)``, ``x, y >= 0``;
+* policy (Thm 9.3.8, from a basic optimal dual solution): ``d(s) = argmax_a x(s, a)`` on
+  ``S_x = {s : sum_a x(s, a) > 0}``, ``d(s) = argmax_a y(s, a)`` elsewhere.
+
+The LP's own ``g`` (the equality constraints' multipliers) carries the simplex tolerance (HiGHS'
+feasibility tolerances, 1e-7 by default); the returned ``gain`` and ``bias`` are the exact evaluation of the
+policy ``d`` (:func:`mdplab.regret.policy_gain`).  The certificate is the primal feasibility of
+``(g_d, h_LP)``: if ``g_d >= P_a g_d`` and ``g_d + h >= R_a + P_a h`` for every action (the primal constraints),
+then for every stationary policy ``pi``, multiplying by its limiting matrix ``P*_pi`` gives
+``g_d >= P*_pi g_d >= P*_pi r_pi = g_pi``, so ``g_d = g*`` (the argument showing that the primal LP's
+feasible ``g`` bound ``g*`` from above; ``P*_pi P_pi = P*_pi`` is all it uses).  The largest
+violation of those inequalities is reported as ``error_bound`` (rounding only when ``d`` is optimal; it is not
+a rigorous bound on ``g* - g_d`` when positive).  The bias-optimality equation (9.1.2) need not hold with the
+policy's own bias: the LP returns a gain-optimal policy, not necessarily the one policy iteration stops at.
+
+Deviations: none in the algorithms; policy iteration starts from the first feasible action of each state
+(Puterman allows any).  Exact linear algebra is dense (``S`` up to a few thousand); the LP is sparse.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..arrays import readonly
-from ..errors import NotApplicableError
+from ..errors import ModelError, NotApplicableError
 from ..models import MDP
 from ..solution import Solution
 from ._common import check_max_iter, check_tol, initial_policy
@@ -88,4 +113,66 @@ def multichain_policy_iteration(model: MDP, tol: float = 1e-6, max_iter: int = 1
                     info={"gain_constant": bool(np.ptp(g) <= atol), "span": float(np.ptp(h))})
 
 
-__all__ = ["multichain_policy_iteration", "IMPROVEMENT_TOL"]
+def multichain_linear_programming(model: MDP, tol: float = 1e-6, initial_distribution: np.ndarray | None = None
+                                  ) -> Solution:
+    """Puterman's multichain LP (Sec. 9.3, module docstring), solved by ``scipy.optimize.linprog`` (HiGHS dual
+    simplex, which returns a basic solution as Thm 9.3.8 needs).  The model's own criterion is ignored: its
+    ``P`` and ``R`` are read under the average-reward criterion.
+
+    ``initial_distribution`` is the LP's weight ``alpha`` (strictly positive, summing to 1; uniform by default).
+    Returns ``policy`` (Thm 9.3.8), ``gain`` and ``bias``/``values`` = the exact gain and bias of that policy,
+    ``q = R + P h``, ``error_bound`` = the largest violation of the LP's primal constraints at
+    ``(gain, lp_bias)`` (module docstring), ``converged`` = ``error_bound <= tol``; ``info``: ``lp_gain`` and ``lp_bias`` (the primal
+    solution, read from the dual's multipliers: within the solver's tolerance of ``g*``), ``x`` and ``y``
+    (``(S, A)`` dual solution, 0 at infeasible pairs), ``lp_objective`` (``alpha . g*``), ``gain_constant``."""
+    from scipy.optimize import linprog
+    import scipy.sparse as sp
+
+    from ..regret import policy_gain
+
+    tol = check_tol(tol)
+    if model.time_varying:
+        raise NotApplicableError("multichain_linear_programming needs a stationary model")
+    S, A = model.shape
+    alpha = np.full(S, 1.0 / S) if initial_distribution is None else np.asarray(initial_distribution, float)
+    if alpha.shape != (S,) or not np.isfinite(alpha).all() or (alpha <= 0).any() or abs(alpha.sum() - 1) > 1e-9:
+        raise ModelError(f"initial_distribution must be a strictly positive probability vector of length {S}")
+    R = np.asarray(model.R)
+    feasible = np.isfinite(R)
+    R0 = np.where(feasible, R, 0.0)
+    rows = np.flatnonzero(feasible.ravel())                   # one column of x and of y per feasible pair
+    L = rows.size
+    P_rows = model.transitions_csr()[rows]                    # (L, S)
+    E = sp.csr_matrix((np.ones(L), (np.arange(L), rows // A)), shape=(L, S))
+    flow = (E - P_rows).T.tocsr()                             # (S, L): sum_a z(j, a) - sum_{s,a} P[s, a, j] z(s, a)
+    zero = sp.csr_matrix((S, L))
+    A_eq = sp.vstack([sp.hstack([flow, zero]), sp.hstack([E.T, flow])]).tocsc()     # Eq. (9.3.3)
+    b_eq = np.concatenate([np.zeros(S), alpha])
+    c = np.concatenate([-R0.ravel()[rows], np.zeros(L)])      # maximise R . x
+    res = linprog(c, A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs-ds")
+    if res.status != 0:
+        raise ModelError(f"multichain LP: HiGHS finished with status {res.status} ({res.message})")
+    x = np.zeros(S * A)
+    y = np.zeros(S * A)
+    x[rows], y[rows] = res.x[:L], res.x[L:]
+    x, y = x.reshape(S, A), y.reshape(S, A)
+    lp_bias, lp_gain = -res.eqlin.marginals[:S], -res.eqlin.marginals[S:]   # multipliers of the min form
+    in_Sx = x.sum(axis=1) > 0                                  # S_x: a basic solution's nonbasic entries are 0
+    pi = np.where(in_Sx, np.where(feasible, x, -1.0).argmax(axis=1),
+                  np.where(feasible, y, -1.0).argmax(axis=1)).astype(np.int64)   # Thm 9.3.8
+    P = model.dense_transitions()
+    g, h = policy_gain(P, R0, pi)
+    atol = IMPROVEMENT_TOL * max(1.0, float(np.abs(g).max()), float(np.abs(h).max()))
+    q = np.where(feasible, R0 + P @ h, -np.inf)
+    gain_gap = np.where(feasible, P @ g - g[:, None], -np.inf).max()                 # g_d >= P_a g_d
+    bias_gap = np.where(feasible, R0 + P @ lp_bias - (g + lp_bias)[:, None], -np.inf).max()   # g_d + h >= R_a + P_a h
+    residual = max(float(gain_gap), float(bias_gap), 0.0)
+    return Solution(values=h, q=q, policy=pi, iterations=int(res.nit), residuals=np.array([residual]),
+                    converged=residual <= tol, method="multichain_lp", error_bound=residual,
+                    gain=readonly(np.array(g)), bias=h,
+                    info={"gain_constant": bool(np.ptp(g) <= atol), "span": float(np.ptp(h)),
+                          "lp_gain": lp_gain, "lp_bias": lp_bias, "x": x, "y": y,
+                          "lp_objective": float(-res.fun)})
+
+
+__all__ = ["multichain_policy_iteration", "multichain_linear_programming", "IMPROVEMENT_TOL"]
