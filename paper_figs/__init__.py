@@ -19,6 +19,14 @@ def figure_names() -> list[str]:
     return sorted(info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_"))
 
 
+def finished_records(results_dir: str | os.PathLike, scenarios) -> dict[str, list[dict]]:
+    """``{scenario: records}`` of the results files in ``results_dir``, without the cells that raised (their
+    records hold ``"error"``); every list empty when nothing was run."""
+    from scenarios.harness.runner import read_results, results_path
+
+    return {name: [r for r in read_results(results_path(results_dir, name)) if "error" not in r] for name in scenarios}
+
+
 def make_all(results_dir: str | os.PathLike, out_dir: str | os.PathLike) -> tuple[list[Path], list[str]]:
     """Run ``make(results_dir, out_dir)`` of every figure module (:func:`figure_names`); return the PNGs
     written and the names of the modules that found no results files to draw from."""

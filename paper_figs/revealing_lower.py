@@ -76,10 +76,9 @@ def _gap_panel(ax, results: dict, revealtest) -> None:
 
 
 def make(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    from scenarios.harness.runner import read_results, results_path
+    from paper_figs import finished_records
 
-    results = {name: read_results(results_path(results_dir, name)) for name in SCENARIOS}
-    results = {k: [r for r in v if "error" not in r] for k, v in results.items()}
+    results = finished_records(results_dir, SCENARIOS)
     if not any(results.values()):
         return []
     import matplotlib

@@ -21,22 +21,7 @@ Update rules (``rule``):
 import numpy as np
 from numba import njit
 
-
-
-@njit(inline="always", cache=True)
-def draw_categorical(p, u):
-    """Inverse CDF: the smallest ``j`` with ``u < p[0] + ... + p[j]`` (round-off at 1 falls on the last
-    index of positive probability): the core's sampling convention, so trajectories agree with it."""
-    acc = 0.0
-    n = p.shape[0]
-    for j in range(n):
-        acc += p[j]
-        if u < acc:
-            return j
-    for j in range(n - 1, -1, -1):
-        if p[j] > 0.0:
-            return j
-    return n - 1
+from mdplab.interaction import draw_categorical  # the core's inverse-CDF draw (one sampling convention)
 
 DOUBLING = 0
 EVERY_STEP = 1

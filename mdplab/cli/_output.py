@@ -62,3 +62,19 @@ def stdout_to_stderr():
             pass
         os.dup2(saved, fd_out)
         os.close(saved)
+
+
+_LAZY_EPILOG = "<filled when help is printed>"
+
+
+def set_lazy_epilog(parser, build) -> None:
+    """Give ``parser`` an epilog computed by ``build()`` only when help is printed, so that a verb's heavy
+    imports (registries of learners, named environments) stay inside its ``run``."""
+    import argparse
+
+    class _LazyEpilogFormatter(argparse.RawDescriptionHelpFormatter):
+        def add_text(self, text):
+            super().add_text(build() if text == _LAZY_EPILOG else text)
+
+    parser.formatter_class = _LazyEpilogFormatter
+    parser.epilog = _LAZY_EPILOG

@@ -28,19 +28,10 @@ def _epilog() -> str:
             + "\nexplorers:\n" + "\n".join(f"  {k:26s} {v.summary}" for k, v in EXPLORERS.items()))
 
 
-_EPILOG = "<explorers and models>"
-
-
-class _LazyEpilogFormatter(argparse.RawDescriptionHelpFormatter):
-    """Fills the epilog only when help is printed: the verb's imports stay inside ``run`` otherwise."""
-
-    def add_text(self, text):
-        super().add_text(_epilog() if text == _EPILOG else text)
-
-
 def add_arguments(s: argparse.ArgumentParser) -> None:
-    s.formatter_class = _LazyEpilogFormatter
-    s.epilog = _EPILOG
+    from ._output import set_lazy_epilog
+
+    set_lazy_epilog(s, _epilog)
     s.add_argument("model", help="a linear-mixture .npz (Phi (S,A,S,d), theta (d,), horizon) or a named model "
                                  "(listed below)")
     s.add_argument("--learner", required=True, help="an explorer name (listed below)")

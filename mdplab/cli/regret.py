@@ -20,19 +20,10 @@ def _epilog() -> str:
             + "\nlearners:\n" + "\n".join(f"  {k:10s} {v.setting:9s} {v.summary}" for k, v in LEARNERS.items()))
 
 
-_EPILOG = "<learners and environments>"
-
-
-class _LazyEpilogFormatter(argparse.RawDescriptionHelpFormatter):
-    """Fills the epilog only when help is printed: the verb's imports stay inside ``run`` otherwise."""
-
-    def add_text(self, text):
-        super().add_text(_epilog() if text == _EPILOG else text)
-
-
 def add_arguments(s: argparse.ArgumentParser) -> None:
-    s.formatter_class = _LazyEpilogFormatter
-    s.epilog = _EPILOG
+    from ._output import set_lazy_epilog
+
+    set_lazy_epilog(s, _epilog)
     s.add_argument("env", help="a .npz model file (P (S,A,S), R (S,A), optional mu) or a named environment")
     s.add_argument("--learner", required=True, help="a learner name (listed below)")
     s.add_argument("--steps", type=int, default=None, help="T (average-reward learners)")
