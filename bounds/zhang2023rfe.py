@@ -12,6 +12,12 @@ arXiv:2303.10165 (v1), bibkey ``zhang2023rfe``.  Numbering: W. Zhang's 2024 UCLA
   only the exponents are checked (``d``: 2, ``eps``: -2, ``H``: 0 up to logs).
 * ``zhang2023rfe.lower_bound`` [thesis Thm 2.6.8]: ``K(eps) >= c d^2 eps^{-2}`` on the hard instance (``B > 1``).
 * ``zhang2023rfe.gap_upper`` [thesis Thm 2.6.3]: ``gap(K) <= C1 d^2 / K + C2 d / sqrt(K)`` (logs hidden).
+* ``zhang2023rfe.horizon_window`` [Cor. 2.6.4's H-exponent 0, with logs]: not a bound of the paper but the
+  acceptance window ``[-0.1, 0.2]`` for the log-log slope of episodes-to-eps in ``H`` (0 from the theorem,
+  up to about 0.2 from ``iota^2``'s local slope ``2/iota`` at the budgets run), written as a power law with
+  exponent 0.05 so that ``bounds.checkers.check_rate`` can use it: with ``slope_atol = a`` and
+  ``max_ci_width = w``, a PASS implies the CI lies in ``[0.05 - a - w, 0.05 + a + w]``, which is inside the
+  window when ``a + w <= 0.15``; a FAIL with ``a = 0.15`` implies the CI misses the window.
 * ``zhang2023rfe.certificate`` [thesis Lemma 2.8.7]: on the good event every reward's gap is at most
   ``4 Vhat_{K,1}(s_1; theta^K, pi^K, r^K)``; registered with the certificate as its expression value
   (measured ``gap`` vs ``bound`` = the run's certificate).
@@ -92,6 +98,28 @@ CERTIFICATE = register_bound(Bound(
     source=Source(bibkey="zhang2023rfe", arxiv="2303.10165", version="v1",
                   theorem="Lemma 2.8.7 [thesis numbering]", provenance="verified",
                   theory="docs/theory/zhang2023rfe.md#certificate"),
+))
+
+C_H = sp.Symbol("C_H", positive=True)
+#: centre of the acceptance window [-0.1, 0.2] for the H-slope of episodes-to-eps (module docstring)
+HORIZON_WINDOW_CENTRE = sp.Rational(1, 20)
+#: half-width of that window: [centre - half, centre + half] = [-0.1, 0.2]
+HORIZON_WINDOW_HALF_WIDTH = 0.15
+
+HORIZON_WINDOW = register_bound(Bound(
+    name="zhang2023rfe.horizon_window",
+    quantity="exploration episodes to eps vs H: exponent 0 (Cor. 2.6.4) plus the log factor's finite-H slope, "
+             "as the acceptance window [-0.1, 0.2] written centre 0.05 +- 0.15",
+    measured_by="algorithms.hf_ucrl_rfe.exploration.run_hf_ucrl_rfe",
+    expr=C_H * H ** HORIZON_WINDOW_CENTRE,
+    relation="<=",
+    symbols=(H,),
+    constants=(C_H,),
+    conditions=(),
+    hides=(),
+    source=Source(bibkey="zhang2023rfe", arxiv="2303.10165", version="v1",
+                  theorem="Cor. 2.6.4 [thesis numbering] (H-exponent 0 up to logs)", provenance="derived",
+                  theory="docs/theory/zhang2023rfe.md#horizon_window"),
 ))
 
 M_levels = sp.Symbol("M", integer=True, positive=True)
