@@ -184,6 +184,20 @@ def policy_backup_unchecked(model: MDP, det: np.ndarray, v: np.ndarray, g: float
     return v_out
 
 
+def policy_backup_range(model: MDP, det: np.ndarray, v: np.ndarray, g: float, v_out: np.ndarray) -> tuple[float, float]:
+    """:func:`policy_backup_unchecked` that returns ``(min, max)`` of the increments ``v_out - v`` (the
+    fixed-width kernel reads them in its own pass; the others take one more pass over both vectors)."""
+    t = model.sparse
+    if t is not None and t.width:
+        rows = model.n_states * model.n_actions
+        lo, hi = policy_backup_ell(t.indices.reshape(rows, t.width), t.data.reshape(rows, t.width), model.R, g,
+                                   det, v, v_out)
+        return float(lo), float(hi)
+    policy_backup_unchecked(model, det, v, g, v_out)
+    lo, hi, _ = difference_range(v_out, v)
+    return lo, hi
+
+
 def gauss_seidel_sweep(model: MDP, v: np.ndarray, pi_out: np.ndarray, *, gamma: float | None = None) -> float:
     """One in-place Gauss-Seidel sweep on ``v`` (must be a writable float64 array); returns the
     sup-norm change.  Puterman Sec. 6.3.3."""

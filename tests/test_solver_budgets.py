@@ -35,14 +35,27 @@ def test_auto_at_gamma_0_999999999_returns_fast_and_says_why():
     assert not sol.converged and sol.method == "mpi-adaptive"
 
 
-@pytest.mark.parametrize("method", ["vi", "gs", "mpi", "auto"])
-def test_work_budget_stops_with_a_message_naming_it(method):
-    # two states that almost never switch: the span contracts by gamma (1 - 2e-6) per backup (slow)
+@pytest.mark.parametrize("method, budget", [("vi", 1e6), ("gs", 1e6), ("mpi", 1e6), ("auto", 10)])
+def test_work_budget_stops_with_a_message_naming_it(method, budget):
+    # two states that almost never switch: the span contracts by gamma (1 - 2e-6) per backup (slow).  The
+    # default (auto) evaluates this chain exactly (test below), so only a budget below one greedy backup and
+    # one exact evaluation stops it
     P = np.array([[[1 - 1e-6, 1e-6]], [[1e-6, 1 - 1e-6]]])
     m = mdplab.MDP(P, np.array([[1.0], [0.0]]), discount=0.999)
-    with pytest.warns(CertificateWarning, match="work budget of 1e\\+06 .*pass budget="):
-        sol = mdplab.solve(m, method=method, tol=1e-6, budget=1e6)
+    with pytest.warns(CertificateWarning, match=f"work budget of {budget:.3g}".replace("+", "\\+") + " .*pass budget="):
+        sol = mdplab.solve(m, method=method, tol=1e-6, budget=budget)
     assert not sol.converged
+
+
+def test_auto_evaluates_a_slowly_mixing_chain_exactly_within_the_budget():
+    """Sweeps contract by gamma (1 - 2e-6) here (the budget above stops vi / gs / mpi); adaptive MPI predicts
+    millions of sweeps and evaluates the policy by one direct solve instead (issue 15, section 4)."""
+    P = np.array([[[1 - 1e-6, 1e-6]], [[1e-6, 1 - 1e-6]]])
+    m = mdplab.MDP(P, np.array([[1.0], [0.0]]), discount=0.999)
+    sol = mdplab.solve(m, tol=1e-6, budget=1e6)
+    assert sol.converged and sol.info["direct_evaluations"] >= 1
+    exact = np.linalg.solve(np.eye(2) - 0.999 * P[:, 0, :], np.array([1.0, 0.0]))
+    assert np.abs(sol.values - exact).max() <= 1e-6
 
 
 def test_budget_is_validated():

@@ -62,3 +62,58 @@ def gather_policy_rows_ell(indices, data, R, pi, held, rows_indices, rows_data, 
                 rows_data[s, k] = data[i, k]
             rows_R[s, 0] = R[s, a]
             held[s] = a
+
+
+@njit(fastmath=FASTMATH, cache=True)
+def _policy_backup_ell_serial(indices, data, R, gamma, pi, v, v_out):
+    """Serial :func:`policy_backup_ell` (same sums, same order per state: bit-identical values)."""
+    S, A = R.shape
+    lo = np.inf
+    hi = -np.inf
+    for s in range(S):
+        a = pi[s]
+        x = R[s, a] + gamma * dot_ell(indices, data, s * A + a, v)
+        v_out[s] = x
+        d = x - v[s]
+        lo = min(lo, d)
+        hi = max(hi, d)
+    return lo, hi
+
+
+@njit(cache=True)
+def jacobi_evaluation_ell(indices, data, R, gamma, pi, x, w, sweep, m_max, previous_span, target, enough,
+                          switch_ratio, fast_ratio, direct_needed, fast):
+    """Jacobi sweeps of ``T_pi`` (fixed-width rows, serial) for adaptive modified policy iteration's
+    evaluation (:func:`mdplab.solvers.adaptive._adaptive_evaluation` holds the rules), from sweep number
+    ``sweep`` until an event the caller must handle.  Returns ``(event, sweeps, span, previous_span, target,
+    fast, swapped)``: event 0 done (span at most ``target``, the fast rule's early stop, or ``m_max``), 1 the
+    sweep contracted by less than ``switch_ratio`` (``<= 0``: never), 2 the sweeps predicted to reach
+    ``enough`` at the last contraction are at least ``direct_needed`` (``inf``: never), 3 non-finite values;
+    ``swapped`` says the values are in ``w`` (the caller swaps its names).  For events 1 and 2 the caller
+    finishes the rules of that sweep (everything after the two tests)."""
+    a = x
+    b = w
+    swapped = False
+    span = previous_span
+    while sweep < m_max:
+        lo, hi = _policy_backup_ell_serial(indices, data, R, gamma, pi, a, b)
+        a, b = b, a
+        swapped = not swapped
+        sweep += 1
+        span = hi - lo
+        if not np.isfinite(span):
+            return 3, sweep, span, previous_span, target, fast, swapped
+        if switch_ratio > 0 and span > switch_ratio * previous_span:
+            return 1, sweep, span, previous_span, target, fast, swapped
+        if sweep >= 2 and 0 < span < previous_span and span > target and \
+                np.log(enough / span) / np.log(span / previous_span) >= direct_needed:
+            return 2, sweep, span, previous_span, target, fast, swapped
+        if sweep == 1 and span <= fast_ratio * previous_span:
+            target = enough
+            fast = True
+        if fast and span * span <= enough * previous_span:
+            return 0, sweep, span, previous_span, target, fast, swapped
+        previous_span = span
+        if span <= target:
+            return 0, sweep, span, previous_span, target, fast, swapped
+    return 0, sweep, span, previous_span, target, fast, swapped

@@ -42,10 +42,11 @@ import numpy as np
 from ..errors import ModelError
 from ..models import MDP
 from ..operators import SERIAL_BELOW_ENTRIES, _entries as operator_entries
-from ..operators import (PolicyRows, bellman_backup, difference_range, policy_backup_unchecked, policy_gauss_seidel_sweep,
+from ..operators import (PolicyRows, bellman_backup, policy_backup_range, policy_gauss_seidel_sweep, policy_matrix,
                          policy_rows, policy_rows_backup, policy_rows_gauss_seidel, update_policy_rows)
 from ..solution import Solution
 from ..threads import StallGuard, numba_threads
+from .._kernels.policy import jacobi_evaluation_ell
 from ._common import (WorkBudget, check_max_iter, check_tol, discounted_solution, floor_reason, initial_values,
                       macqueen, require_discounted, rounding_profile, unconverged_solution, zero_backup)
 
@@ -68,16 +69,40 @@ ADAPTIVE_GS_RATIO = 0.9
 #: ``2 * ADAPTIVE_GS_WORTH`` Jacobi sweeps at the rate that triggered the switch (a serial Gauss-Seidel sweep
 #: must be worth several threaded Jacobi ones); otherwise Jacobi for the rest of the solve.
 ADAPTIVE_GS_WORTH = 4
-#: Exact evaluation (a direct solve of ``(I - gamma P_pi) v = R_pi``) replaces Jacobi sweeps only when at least
-#: this many more sweeps are predicted ...
+#: ... and, after the first pair, returns to Jacobi sweeps whenever a later pair contracts less than that (a
+#: stable policy on a gridworld without goal: pairs contract at about ``gamma`` late in the solve, when Jacobi
+#: sweeps of the same policy contract faster); after ``ADAPTIVE_GS_FALLBACKS`` such returns, Jacobi for good.
+ADAPTIVE_GS_FALLBACKS = 3
+#: Exact evaluation (a direct solve of ``(I - gamma P_pi) v = R_pi``) replaces Jacobi sweeps when at least this
+#: many more sweeps are predicted to reach the certificate's accuracy ...
 DIRECT_MIN_SWEEPS = 100
-#: ... and they would cost more than the LU.  Cost model (measured on this machine, ``benchmarks/solvers.py``
-#: family: a threaded sweep about 1 ns per stored entry, SuperLU / LAPACK about 0.1 ns per multiplication of
-#: the envelope estimate :func:`mdplab.solvers.discounted.envelope_lu_flops`, plus about 0.2 ms per solve):
-#: sweeps x entries x ``DIRECT_SWEEP_COST`` against flops + ``DIRECT_OVERHEAD``; dense models up to
-#: ``DIRECT_DENSE_MAX_STATES`` states, flops ``S^3/3``.
+#: ... and they would cost ``DIRECT_PAYBACK`` times the exact evaluation (an exact evaluation is a policy
+#: iteration step: the policy may still change a few times, each change costing another one).  Cost model in
+#: units of 0.1 ns, fitted on this machine (``benchmarks/solvers.py`` families, 2026-12-05, one thread): a sweep
+#: ``DIRECT_SWEEP_COST`` per stored entry of ``P_pi`` plus ``SWEEP_CALL_COST`` per sweep of the evaluation loop
+#: (call and loop overhead, which dominates below about 10^4 entries); a SuperLU solve (building ``P_pi``
+#: included) ``DIRECT_OVERHEAD`` + ``DIRECT_STATE_COST`` per state + ``DIRECT_ROOT_COST`` times the square root
+#: of the envelope estimate :func:`mdplab.solvers.discounted.envelope_lu_flops` + ``DIRECT_FLOP_COST`` times
+#: the estimate (measured against this model: 0.96-1.3x on chains and queues, 0.9-1.0x on gridworlds of 625-900
+#: states, 0.4-0.7x on larger gridworlds, where the envelope overstates SuperLU's fill; the first model, linear
+#: in the estimate only, undercounted small gridworlds 2.3-2.6x); dense models up to ``DIRECT_DENSE_MAX_STATES``
+#: states, flops ``S^3/3``.
+DIRECT_PAYBACK = 3
+#: After an exact evaluation that was followed by a policy change in more than this fraction of the states,
+#: exact evaluation is tried only for a policy that differs from the previous greedy policy in at most this
+#: fraction (policy iteration then needs few more exact evaluations; early policies change in many states and
+#: an exact evaluation of each would be wasted).
+DIRECT_STABLE_FRACTION = 0.01
+#: A policy that is not known to be stable is evaluated exactly only when the LU costs at most this many
+#: sweeps (chains and birth-death queues: 16-42 by the model below; gridworlds of 625 states and more: 68 and
+#: more, where a wasted exact evaluation costs a third of the solve).
+DIRECT_UNPROVEN_SWEEPS = 50
 DIRECT_SWEEP_COST = 10
-DIRECT_OVERHEAD = 2e6
+SWEEP_CALL_COST = 80_000
+DIRECT_OVERHEAD = 1.2e6
+DIRECT_STATE_COST = 1_500
+DIRECT_ROOT_COST = 10_000
+DIRECT_FLOP_COST = 2
 DIRECT_DENSE_MAX_STATES = 2000
 #: A chain whose envelope LU would cost this many times ``DIRECT_MIN_SWEEPS`` sweeps is not retried in the solve.
 DIRECT_REFUSE_FACTOR = 100
@@ -90,7 +115,10 @@ def adaptive_modified_policy_iteration(model: MDP, tol: float = 1e-6, max_iter: 
 
     Guarantee as :func:`mdplab.solvers.value_iteration` (certificate read at each greedy backup).
     ``residuals[k] = ||T v_k - v_k||_inf``; ``info["evaluation_sweeps"]`` counts the ``T_pi`` sweeps,
-    ``info["evaluation"]`` says which kind ran last (``"jacobi"`` or ``"gauss-seidel"``).  ``m_max`` caps the
+    ``info["evaluation"]`` says which kind ran last (``"jacobi"`` or ``"gauss-seidel"``),
+    ``info["gauss_seidel_evaluations"]`` how many evaluations ran Gauss-Seidel sweeps and
+    ``info["gauss_seidel_fallbacks"]`` how often they were left for Jacobi ones, ``info["direct_evaluations"]``
+    how many were exact.  ``m_max`` caps the
     sweeps per evaluation, ``budget`` the work (entries of ``P`` read, :data:`mdplab.solvers._common.WORK_BUDGET`).
 
     With ``v0=None`` the first greedy backup of ``v = 0`` is ``max_a R[s, a]`` exactly, and is computed
@@ -118,10 +146,12 @@ def adaptive_modified_policy_iteration(model: MDP, tol: float = 1e-6, max_iter: 
     # small models: one thread for the whole solve (the operators would otherwise switch the count on every
     # call, about 16 us per call, more than a sweep of a 20-state model); numbers do not depend on it
     small = operator_entries(model) < SERIAL_BELOW_ENTRIES
+    schedule.small = small
     with numba_threads(1) if small else contextlib.nullcontext(), StallGuard() as guard:
         def extra() -> dict:
             return {"evaluation_sweeps": evaluation_sweeps, "evaluation": schedule.kind, "stalls": guard.stalls,
-                    "direct_evaluations": schedule.direct_evaluations}
+                    "direct_evaluations": schedule.direct_evaluations,
+                    "gauss_seidel_evaluations": schedule.gs_evaluations, "gauss_seidel_fallbacks": schedule.gs_fallbacks}
 
         for k in range(1, max_iter + 1):
             if k == 1 and v0 is None:
@@ -145,6 +175,9 @@ def adaptive_modified_policy_iteration(model: MDP, tol: float = 1e-6, max_iter: 
             Tv, w, sweeps = _adaptive_evaluation(model, pi, Tv, w, bounds.hi - bounds.lo,
                                                  enough, m_max, schedule, guard)
             work.charge(row_entries, sweeps)
+            if schedule.direct_work:
+                work.charge(int(schedule.direct_work))
+                schedule.direct_work = 0.0
             evaluation_sweeps += sweeps
             v, Tv = Tv, v
         Tv, pi = bellman_backup(model, v)
@@ -161,11 +194,19 @@ class _Schedule:
     gs_refused: bool = False          # Gauss-Seidel stalled at its first pair once: Jacobi for good
     jacobi_ratio: float = 1.0         # the Jacobi sweep contraction that made the solver switch
     gs_tried: bool = False            # a first forward-backward Gauss-Seidel pair has been measured
+    gs_fallbacks: int = 0             # times Gauss-Seidel evaluation was left for Jacobi sweeps
+    gs_evaluations: int = 0           # evaluations that ran Gauss-Seidel sweeps
     direct_refused: bool = False      # a policy's chain had an LU too dense for exact evaluation: sweeps only
     lu_flops: float | None = None     # envelope LU estimate of the first policy's chain (sparse models)
     chain_nnz: int = 0
     direct_evaluations: int = 0       # evaluations done by a direct solve instead of sweeps
     rows: PolicyRows | None = None    # gathered rows of the last evaluated policy (sparse fixed-width models)
+    last_policy: np.ndarray | None = None   # the greedy policy of the previous evaluation
+    last_direct: bool = False         # the previous evaluation was exact
+    direct_work: float = 0.0          # work of the direct evaluations not yet charged to the budget
+    small: bool = False               # the model runs on one thread (below SERIAL_BELOW_ENTRIES entries)
+    ell: tuple[np.ndarray, np.ndarray] | None = None   # small models: P's rows in fixed width (_fixed_width_rows)
+    direct_missed: bool = False       # an exact evaluation was followed by a policy change (see DIRECT_STABLE_FRACTION)
 
     @property
     def kind(self) -> str:
@@ -193,6 +234,14 @@ def _adaptive_evaluation(model: MDP, pi: np.ndarray, x: np.ndarray, w: np.ndarra
     (where Gauss-Seidel pays, e.g. 100x100: 996) unchanged; queue S = 5000: 1790 -> 1904 (worse).
     """
     fraction = ADAPTIVE_GS_EVALUATION_FRACTION if schedule.gauss_seidel else ADAPTIVE_EVALUATION_FRACTION
+    # a policy that (nearly) stayed greedy over the last improvement: exact evaluations are policy-iteration
+    # steps near the end, where few of them remain
+    stable = schedule.last_policy is not None and \
+        np.count_nonzero(schedule.last_policy != pi) <= DIRECT_STABLE_FRACTION * pi.shape[0]
+    if schedule.last_direct and not stable:
+        schedule.direct_missed = True   # the exact evaluation was not the last one: stable policies only from now
+    schedule.last_policy, schedule.last_direct = pi.copy(), False
+    try_direct = stable or not schedule.direct_missed
     target = max(enough, fraction * residual_span)
     if m_max > 0 and schedule.rows is not None:
         rows = update_policy_rows(schedule.rows, model, pi)
@@ -204,94 +253,161 @@ def _adaptive_evaluation(model: MDP, pi: np.ndarray, x: np.ndarray, w: np.ndarra
     previous_span = residual_span
     fast = False
     gs_spans: list[float] = []
-    for sweep in range(m_max):
+    # fewest predicted sweeps that make an exact evaluation worth trying (the cost model's threshold once the
+    # chain's LU has been estimated in this solve; DIRECT_MIN_SWEEPS as a pre-test before that)
+    needed_min = np.inf if not try_direct or schedule.direct_refused else \
+        (DIRECT_MIN_SWEEPS if schedule.lu_flops is None else _direct_threshold(model, pi, schedule, stable))
+    fused = schedule.small and rows is None
+    if fused and schedule.ell is None:
+        schedule.ell = _fixed_width_rows(model)
+    sweep = 0
+    counted_gs = False
+    while sweep < m_max:
         if schedule.gauss_seidel:
+            if not counted_gs:
+                schedule.gs_evaluations, counted_gs = schedule.gs_evaluations + 1, True
             if rows is not None:
                 lo, hi = policy_rows_gauss_seidel(rows, x, reverse=sweep % 2 == 1)
             else:
                 lo, hi = policy_gauss_seidel_sweep(model, pi, x, reverse=sweep % 2 == 1)
+            sweep += 1
             span = hi - lo
             gs_spans.append(span)
-            if len(gs_spans) == 3 and not schedule.gs_tried:
+            if len(gs_spans) >= 3 and len(gs_spans) % 2 == 1 and \
+                    span > schedule.jacobi_ratio ** (2 * ADAPTIVE_GS_WORTH) * gs_spans[-3]:
+                # this forward-backward pair contracts less than 2 ADAPTIVE_GS_WORTH Jacobi sweeps do: at the
+                # first pair of the solve, Jacobi for good; later (the policy changed, or the span now carries
+                # the constant error component), Jacobi again until its sweeps are slow enough to switch back
+                schedule.gauss_seidel = False
+                schedule.gs_fallbacks += 1
+                schedule.gs_refused = not schedule.gs_tried or schedule.gs_fallbacks >= ADAPTIVE_GS_FALLBACKS
                 schedule.gs_tried = True
-                if span > schedule.jacobi_ratio ** (2 * ADAPTIVE_GS_WORTH) * gs_spans[0]:
-                    # the first forward-backward pair contracts less than 2 ADAPTIVE_GS_WORTH Jacobi sweeps do
-                    schedule.gauss_seidel, schedule.gs_refused = False, True
-                    return x, w, sweep + 1
+                return x, w, sweep
+            if len(gs_spans) == 3:
+                schedule.gs_tried = True
         else:
-            t0 = time.perf_counter()
-            if rows is not None:
-                lo, hi = policy_rows_backup(rows, x, w)
-            else:   # pi is the greedy backup's own int64 policy: checked once there
-                policy_backup_unchecked(model, pi, x, model.gamma, w)
-                lo, hi, _ = difference_range(w, x)
-            guard.record("sweep", time.perf_counter() - t0)
-            x, w = w, x
-            span = hi - lo
-            switch = span > ADAPTIVE_GS_RATIO * previous_span and not schedule.gs_refused
-            if not switch and sweep >= 1 and previous_span > 0 and span > target:
-                exact = _direct_evaluation_if_cheaper(model, pi, span, previous_span, target, schedule)
-                if exact is not None:
-                    return exact, w, sweep + 1
+            switch_ratio = -1.0 if schedule.gs_refused else ADAPTIVE_GS_RATIO
+            if fused:
+                # small fixed-width models: the sweeps and their rules in one compiled loop (no Python per sweep)
+                event, sweep, span, previous_span, target, fast, swapped = jacobi_evaluation_ell(
+                    schedule.ell[0], schedule.ell[1], model.R, model.gamma, pi,
+                    x, w, sweep, m_max, previous_span, target, enough, switch_ratio, ADAPTIVE_FAST_RATIO,
+                    needed_min, fast)
+                if swapped:
+                    x, w = w, x
+                if event == 0:
+                    return x, w, sweep
+                switch, candidate = event == 1, event == 2
+            else:
+                t0 = time.perf_counter()
+                if rows is not None:
+                    lo, hi = policy_rows_backup(rows, x, w)
+                else:   # pi is the greedy backup's own int64 policy: checked once there
+                    lo, hi = policy_backup_range(model, pi, x, model.gamma, w)
+                guard.record("sweep", time.perf_counter() - t0)
+                x, w = w, x
+                sweep += 1
+                span = hi - lo
+                switch = switch_ratio > 0 and span > switch_ratio * previous_span
+                candidate = not switch and sweep >= 2 and 0 < span < previous_span and span > target and \
+                    np.log(enough / span) / np.log(span / previous_span) >= needed_min
+            if candidate:
+                if schedule.lu_flops is None and model.sparse is not None:
+                    needed_min = _direct_threshold(model, pi, schedule, stable)
+                if np.log(enough / span) / np.log(span / previous_span) >= needed_min:
+                    schedule.last_direct = True
+                    return _direct_evaluation(model, pi, schedule), w, sweep
             if switch:
                 schedule.gauss_seidel = True
                 schedule.jacobi_ratio = min(1.0, span / previous_span) if previous_span > 0 else 1.0
                 target = max(enough, ADAPTIVE_GS_EVALUATION_FRACTION * residual_span)
-            if sweep == 0 and span <= ADAPTIVE_FAST_RATIO * previous_span:
+            if not fused and sweep == 1 and span <= ADAPTIVE_FAST_RATIO * previous_span:
                 target, fast = enough, True  # sweeps contract fast: evaluate pi fully, as policy iteration would
             # Fast sweeps: stop one sweep early when the next increment, extrapolated at the last contraction
             # rate, would already be below `enough` (that next increment is what the following greedy backup
             # sees if pi stays greedy; the certificate there needs only twice `enough`).
             if fast and span * span <= enough * previous_span:
-                return x, w, sweep + 1
+                return x, w, sweep
             previous_span = span
         if not np.isfinite(span):
             raise ModelError("adaptive evaluation: the evaluation sweeps overflowed float64 (non-finite values); "
                              f"max |R| = {float(np.abs(model.R).max()):.3g}: rescale R")
         if span <= target:
-            return x, w, sweep + 1
+            return x, w, sweep
     return x, w, m_max
 
 
-def _direct_evaluation_if_cheaper(model: MDP, pi: np.ndarray, span: float, previous_span: float, target: float,
-                                  schedule: _Schedule) -> np.ndarray | None:
-    """``v^pi`` by an exact solve when at least ``DIRECT_MIN_SWEEPS`` more Jacobi sweeps are predicted
-    (extrapolated at the last sweep's contraction ``span / previous_span``) and they would cost more than the
-    factorisation of ``I - gamma P_pi`` under the cost model of ``DIRECT_SWEEP_COST`` / ``DIRECT_OVERHEAD`` (the
-    LU's size estimated once per solve by :func:`mdplab.solvers.discounted.envelope_lu_flops`; a chain whose LU
-    fills in, such as forest management where every state can reach state 0, is refused for the whole solve);
-    ``None`` otherwise.  Tried only while the sweeps stay Jacobi ones (a model about to switch to Gauss-Seidel
-    keeps that path).  The certificate is unaffected: it is read at the next greedy backup, whatever the
-    evaluation did.  Measured (``benchmarks/solvers.py`` family, A/B in one process): birth-death queues 6.6x
-    (S = 500, gamma 0.999) and 7.4x (S = 5000, gamma 0.99) faster, forest S = 1000 1.7x, the rest unchanged
-    within 7%."""
-    from .discounted import envelope_lu_flops, sparse_direct_solve
+def _fixed_width_rows(model: MDP) -> tuple[np.ndarray, np.ndarray]:
+    """``(indices, data)`` of shape ``(S*A, K)``: the rows of ``P`` in the fixed-width layout of the ``*_ell``
+    kernels, whatever the model's storage (ragged rows padded with zero weights on state 0; dense rows with
+    ``K = S``), for the compiled evaluation loop of small models.  Each row's entries keep their order, so a
+    row's sum is the one the model's own kernels compute."""
+    S, A = model.shape
+    t = model.sparse
+    if t is not None and t.width:
+        return t.indices.reshape(S * A, t.width), t.data.reshape(S * A, t.width)
+    if t is None:
+        P = np.ascontiguousarray(model.P, dtype=np.float64).reshape(S * A, S)
+        return np.ascontiguousarray(np.broadcast_to(np.arange(S, dtype=np.int64), (S * A, S))), P
+    counts = np.diff(t.indptr)
+    K = max(1, int(counts.max()))
+    indices = np.zeros((S * A, K), dtype=np.int64)
+    data = np.zeros((S * A, K))
+    pos = np.arange(t.indptr[-1]) - np.repeat(t.indptr[:-1], counts)
+    rows = np.repeat(np.arange(S * A), counts)
+    indices[rows, pos] = t.indices
+    data[rows, pos] = t.data
+    return indices, data
+
+
+def _direct_threshold(model: MDP, pi: np.ndarray, schedule: _Schedule, stable: bool) -> float:
+    """The fewest Jacobi sweeps, predicted to reach the certificate's accuracy, that make an exact evaluation
+    of ``pi`` worth it (``inf``: not in this evaluation).
+
+    At least ``DIRECT_MIN_SWEEPS``, and the sweeps must cost ``DIRECT_PAYBACK`` factorisations of ``I - gamma
+    P_pi`` under the cost model of the module constants (the LU's size estimated once per solve by
+    :func:`mdplab.solvers.discounted.envelope_lu_flops`; a chain whose LU fills in, such as forest management
+    where every state can reach state 0, is refused for the whole solve); a policy not known to be stable
+    (``DIRECT_STABLE_FRACTION``) only when the LU costs at most ``DIRECT_UNPROVEN_SWEEPS`` sweeps.  The
+    prediction is made against the certificate's accuracy, not the evaluation's partial target, because an
+    exact evaluation makes the next greedy step a policy-iteration step (birth-death queues: one such step
+    after the first greedy policy).  Tried only while the sweeps stay Jacobi ones.  The certificate is
+    unaffected: it is read at the next greedy backup, whatever the evaluation did.  Measured
+    (``docs/benchmarks/core.md``, issue 15 section): birth-death queues 4-14x faster than sweeping; gridworlds,
+    where the LU costs hundreds of sweeps, keep their sweeps."""
+    from .discounted import envelope_lu_flops   # lazy: scipy.sparse.linalg
 
     if schedule.direct_refused:
-        return None
-    ratio = span / previous_span
-    needed = np.inf if ratio >= 1.0 else np.log(target / span) / np.log(ratio)
-    if needed < DIRECT_MIN_SWEEPS:
-        return None
+        return np.inf
     S = model.n_states
     if model.sparse is None:
-        if S > DIRECT_DENSE_MAX_STATES or needed * S * S * DIRECT_SWEEP_COST < S ** 3 / 3 + DIRECT_OVERHEAD:
-            return None
-        from ..operators import policy_matrix
+        if S > DIRECT_DENSE_MAX_STATES:
+            return np.inf
+        sweep, lu = S * S * DIRECT_SWEEP_COST + SWEEP_CALL_COST, S ** 3 / 3 + DIRECT_OVERHEAD
+    else:
+        if schedule.lu_flops is None:           # estimated once per solve (policies of a model share its structure)
+            P_pi, _ = policy_matrix(model, pi)
+            schedule.lu_flops, schedule.chain_nnz = envelope_lu_flops(P_pi), max(P_pi.nnz, S)
+            if schedule.lu_flops > DIRECT_SWEEP_COST * DIRECT_MIN_SWEEPS * schedule.chain_nnz * DIRECT_REFUSE_FACTOR:
+                schedule.direct_refused = True  # the LU fills in: never worth it in this solve
+                return np.inf
+        sweep = schedule.chain_nnz * DIRECT_SWEEP_COST + SWEEP_CALL_COST
+        lu = (DIRECT_OVERHEAD + DIRECT_STATE_COST * S + DIRECT_ROOT_COST * np.sqrt(schedule.lu_flops)
+              + DIRECT_FLOP_COST * schedule.lu_flops)
+    if not stable and lu > DIRECT_UNPROVEN_SWEEPS * sweep:
+        return np.inf
+    return max(float(DIRECT_MIN_SWEEPS), DIRECT_PAYBACK * lu / sweep)
 
-        P_pi, R_pi = policy_matrix(model, pi)
-        schedule.direct_evaluations += 1
-        return np.linalg.solve(np.eye(S) - model.gamma * P_pi, R_pi)
-    from ..operators import policy_matrix
 
-    if schedule.lu_flops is None:           # estimated once per solve (policies of a model share its structure)
-        P_pi, R_pi = policy_matrix(model, pi)
-        schedule.lu_flops, schedule.chain_nnz = envelope_lu_flops(P_pi), max(P_pi.nnz, S)
-        if schedule.lu_flops > DIRECT_SWEEP_COST * DIRECT_MIN_SWEEPS * schedule.chain_nnz * DIRECT_REFUSE_FACTOR:
-            schedule.direct_refused = True  # the LU fills in: never worth it in this solve
-            return None
-    if needed * schedule.chain_nnz * DIRECT_SWEEP_COST < schedule.lu_flops + DIRECT_OVERHEAD:
-        return None
+def _direct_evaluation(model: MDP, pi: np.ndarray, schedule: _Schedule) -> np.ndarray:
+    """``v^pi`` by one direct solve of ``(I - gamma P_pi) v = R_pi`` (dense LAPACK or SuperLU)."""
+    from .discounted import sparse_direct_solve   # lazy: scipy.sparse.linalg
+
     P_pi, R_pi = policy_matrix(model, pi)
     schedule.direct_evaluations += 1
+    # charged to the work budget as entries read plus the LU's multiplications (the budget's unit is work)
+    S = model.n_states
+    schedule.direct_work += (S * S + S ** 3 / 3) if model.sparse is None else (P_pi.nnz + (schedule.lu_flops or 0.0))
+    if model.sparse is None:
+        return np.linalg.solve(np.eye(model.n_states) - model.gamma * P_pi, R_pi)
     return sparse_direct_solve(P_pi, R_pi, model.gamma)
