@@ -323,4 +323,23 @@ def goal_pomdp_bounds(model: POMDP, goal: np.ndarray | list | None = None, *, to
                                "n_upper_points": int(pts.shape[0])})
 
 
-__all__ = ["goal_pomdp_bounds", "pomdp_goal_states", "almost_sure_goal_from_b0", "blind_policy_values", "MAX_SUPPORTS"]
+def goal_pomdp_summary(model: POMDP, goal: np.ndarray | list | None = None, *, tol: float = 1e-3,
+                       max_trials: int = 1000, max_seconds: float = 60.0, seed: int = 0) -> dict:
+    """:func:`goal_pomdp_bounds` as a plain dict (what ``mdplab solve FILE.POMDP --total-reward`` prints): keys
+    ``criterion`` (``"total"``), ``value`` (= ``lower``: the exact value of an executable plan, as for the
+    discounted POMDP summary), ``lower``, ``upper`` (``lower <= V*(b0) <= upper``; ``lower`` may be ``-inf``),
+    ``converged`` and ``certified`` (both ``upper - lower <= tol``), ``tol``, ``seconds``, ``method``,
+    ``iterations`` (trials), ``goal_states`` (indices) and, for a model with state names, ``goal_state_names``."""
+    sol = goal_pomdp_bounds(model, goal, tol=tol, max_trials=max_trials, max_seconds=max_seconds, seed=seed)
+    g = np.flatnonzero(sol.info["goal"])
+    out = {"criterion": "total", "value": sol.value, "lower": sol.lower, "upper": sol.upper,
+           "converged": bool(sol.converged), "certified": bool(sol.converged), "tol": tol, "seconds": sol.seconds,
+           "method": sol.method, "iterations": sol.iterations, "goal_states": [int(s) for s in g]}
+    names = getattr(model, "state_names", None)
+    if names:
+        out["goal_state_names"] = [str(names[s]) for s in g]
+    return out
+
+
+__all__ = ["goal_pomdp_bounds", "goal_pomdp_summary", "pomdp_goal_states", "almost_sure_goal_from_b0",
+           "blind_policy_values", "MAX_SUPPORTS"]

@@ -10,6 +10,13 @@ their greedy policy) or a ``.pg`` policy graph (its exact value at ``b0``, disco
 ``--horizon H`` the ``H``-step value), started at node 0 or, when pomdp-solve's ``.alpha`` of the same name lies
 beside it, at the node whose vector is best at ``b0``.
 
+With ``--total-reward`` a POMDP ``MODEL`` (its discount, 1 or not, ignored) is the indefinite-horizon problem with
+goal states (:func:`mdplab.pomdp_goal.pomdp_goal_states`: absorbing with reward 0 under every action) and only a
+``.pg`` graph is evaluated: exactly, by one linear solve on the ``(node, state)`` pairs reachable from ``b0``
+(:func:`mdplab.pomdp_files.policy_graph_value` with ``gamma = 1``), refused when the graph is improper (some
+reachable pair never reaches a goal state).  An ``.alpha`` file is refused there (its greedy policy has no exact
+undiscounted evaluation here).
+
 Output: ``criterion``, ``values`` (``(S,)``, ``(H+1, S)`` for a finite horizon), ``gain`` and ``bias`` for
 average reward; for POMDPs ``value_b0``.  Exit 2 on any error (one line).
 """
@@ -77,8 +84,14 @@ def evaluate_files(model_path: str, policy_path: str, *, discount=None, horizon=
 
     if total_reward and (discount is not None or horizon is not None or average_reward):
         raise ModelError("--total-reward cannot be combined with --discount, --horizon or --average-reward")
-    model = io.load(model_path, discount=discount, horizon=horizon,
-                    average_reward=True if total_reward else (average_reward or None))
+    if total_reward:
+        from .solve import load_total_reward
+
+        model = load_total_reward(model_path)
+    else:
+        model = io.load(model_path, discount=discount, horizon=horizon, average_reward=average_reward or None)
+    if isinstance(model, POMDP) and total_reward:
+        return evaluate_goal_policy_graph(model, policy_path)
     if isinstance(model, POMDP):
         from mdplab.pomdp_files import evaluate_policy_file
 
@@ -94,6 +107,66 @@ def evaluate_files(model_path: str, policy_path: str, *, discount=None, horizon=
         out["gain"] = val.gain
         out["bias"] = val.bias
     return out
+
+
+def evaluate_goal_policy_graph(model, policy_path: str) -> dict:
+    """The undiscounted total reward at ``b0`` of a ``.pg`` graph on a goal POMDP (module docstring): the start
+    node as :func:`mdplab.pomdp_files.evaluate_policy_file` picks it; refused unless every ``(node, state)`` pair
+    reachable from ``b0`` reaches a goal state with probability 1 (a finite chain whose goal pairs form a closed
+    set is absorbed there surely iff every reachable pair has a path to them)."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    import numpy as np
+    from scipy.sparse.csgraph import breadth_first_order
+
+    from mdplab.errors import FileFormatError, NotApplicableError
+    from mdplab.pomdp_files import _graph_operator, policy_graph_value, read_alpha, read_pg, value_at
+    from mdplab.pomdp_goal import pomdp_goal_states
+
+    path = Path(policy_path)
+    if path.suffix.lower() != ".pg":
+        raise FileFormatError(f"{path}: --total-reward on a POMDP evaluates a .pg policy graph only (an .alpha file's "
+                              f"greedy policy has no exact undiscounted evaluation here)")
+    if not path.is_file():
+        raise FileFormatError(f"{path}: no such file")
+    goal = pomdp_goal_states(model)
+    graph = read_pg(path, n_observations=model.n_observations)
+    start, how = 0, "node 0"
+    sibling = path.with_suffix(".alpha")            # pomdp-solve's nodes line up with the vectors of its .alpha file
+    if sibling.is_file():
+        alpha, _ = read_alpha(sibling, n_states=model.n_states)
+        if alpha.shape[0] == graph.action.shape[0]:
+            start, how = int(np.argmax(alpha @ model.b0)), f"argmax of {sibling.name} at b0"
+    graph = replace(graph, start=start)
+    try:
+        V = policy_graph_value(model, graph, gamma=1.0)  # refuses missing successors and reward-earning cycles
+    except NotApplicableError as exc:
+        raise NotApplicableError(f"{path}: {exc}") from None
+    S = model.n_states
+    M = _graph_operator(model, np.asarray(graph.action, dtype=np.int64), np.asarray(graph.next, dtype=np.int64))
+    seen = np.zeros(M.shape[0], dtype=bool)
+    for s in np.flatnonzero(np.asarray(model.b0) > 0):
+        seen[breadth_first_order(M, start * S + int(s), directed=True, return_predecessors=False)] = True
+    at_goal = np.tile(goal, graph.action.shape[0])
+    reaches = at_goal.copy()                        # pairs with a path to a goal pair (backward search)
+    MT = M.T.tocsr()
+    frontier = list(np.flatnonzero(at_goal))
+    while frontier:
+        k = frontier.pop()
+        for j in MT.indices[MT.indptr[k]:MT.indptr[k + 1]]:
+            if not reaches[j]:
+                reaches[j] = True
+                frontier.append(j)
+    bad = np.flatnonzero(seen & ~reaches)
+    if bad.size:
+        n, s = divmod(int(bad[0]), S)
+        name = model.state_names[s] if getattr(model, "state_names", None) else s
+        raise NotApplicableError(f"{path}: the policy graph is improper: from node {n} in state {name} (reachable from "
+                                 f"b0) it never reaches a goal state (goal states {np.flatnonzero(goal).tolist()})")
+    return {"criterion": "total", "policy": "policy_graph", "nodes": int(graph.action.shape[0]), "start_node": start,
+            "start_rule": how, "value_b0": value_at(model.b0, V[start]), "node_values": V,
+            "goal_states": [int(g) for g in np.flatnonzero(goal)]}
 
 
 def run(args: argparse.Namespace) -> int:
