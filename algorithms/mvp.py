@@ -18,12 +18,21 @@ Implements the paper's Algorithm 1 (MVP):
   + c3 iota / n`` with ``c1 = 460/9``, ``c2 = 2 sqrt(2)``, ``c3 = 544/9`` (a large enough ``c3`` relative to
   ``c1`` is what makes ``v -> Phat v + b(v)`` monotone, the paper's key lemma), ``iota = ln(S A H K / delta)``.
 
-Provenance: "reconstructed": the paper's text was not retrievable here; the structure above and the
-constants are from our reading of the paper; the abstract's rate and the doubling trigger set were
-checked.  Another reading of the bonus (a maximum of the variance term and a ``1/n`` term, with
-``c1 = 20/3`` and ``c3 = c1^2``) is also remembered: the constants are parameters so either can be run.
-The log term ``iota`` is the least certain (the paper's is a log of ``SAHK/delta`` up to
-constants).  All are parameters.
+Provenance (re-checked 2026-12 for issue 16): "reconstructed: not found".  The text of arXiv:2009.13503
+(Algorithm 1, its bonus, its log term and trigger set) was not retrievable with this project's search
+tools (only the abstract, which gives the setting and the rate).  What could be read is a later paper by
+the same group, Zhang, Chen, Lee, Du, "Settling the sample complexity of online reinforcement learning"
+(arXiv:2307.13586), whose Algorithm 1 is "a simple variation of" MVP and says it adopts "the monotonic
+Bernstein-style bonus function for MVP originally proposed in" this paper.  Its Algorithm 1, line 1, lists
+``c1 = 460/9``, ``c2 = 2 sqrt(2)``, ``c3 = 544/9`` (the same values as ours), line 2 sets
+``delta' = delta / (200 S A H^2 K^2)``, and line 7 refreshes the statistics when the visit count is in
+``{1, 2, ..., 2^{log2 K}}`` (our trigger set), with ``Q, V`` initialised to the value bound (``H`` there, 1
+here).  That paper differs from this one (stage-dependent ``P``, rewards summing to at most ``H``, only the
+second half of each doubling batch used), and its bonus formula and log term (built from ``delta'``, which
+would give ``ln(200 S A H^2 K^2 / delta)`` rather than our ``ln(S A H K / delta)``) were not rendered in
+the copy read; so nothing was changed here.  Another reading of the bonus (a maximum of the variance
+term and a ``1/n`` term, with ``c1 = 20/3`` and ``c3 = c1^2``) is also remembered: the constants are
+parameters so either can be run, and ``iota`` is a parameter too.
 
 Deviations: none intended beyond the reconstruction; ties broken uniformly at random (learner stream).
 
@@ -49,6 +58,8 @@ from ._episodic import (EpisodeUniforms, check_choice, check_delta, check_positi
                         finish, log_dtype, stationary_model, streams)
 
 BIBKEY = "zhang2021mvp"
+#: Bonus constants (reconstructed for arXiv:2009.13503; equal to the values listed in Algorithm 1, line 1, of
+#: the later MVP variant arXiv:2307.13586: see the module docstring).
 C1 = 460.0 / 9.0
 C2 = 2.0 * math.sqrt(2.0)
 C3 = 544.0 / 9.0
@@ -72,7 +83,8 @@ def max_total_reward(model: EpisodicModel, bernoulli: bool = False) -> float:
 
 
 def confidence_log(S: int, A: int, H: int, K: int, delta: float) -> float:
-    """``iota = ln(S A H K / delta)`` (reconstructed, see the module docstring)."""
+    """``iota = ln(S A H K / delta)`` (reconstructed: the paper's log term was not found; see the module
+    docstring)."""
     return math.log(S * A * H * K / delta)
 
 

@@ -21,10 +21,21 @@ with ``V_H = 0`` and ``iota = ln(S A T / p)``, ``T = K H``:
 The stage-``h`` table changes only after stage ``h`` is acted on, so an episode's actions are those of the
 greedy policy of the tables at the episode's start: that policy is what is logged and evaluated.
 
-Provenance: "reconstructed" in its details: the learning rate ``(H+1)/(H+t)``, the Hoeffding bonus form
-and the regret rate ``O~(sqrt(H^3 S A T))`` (Hoeffding) / ``O~(sqrt(H^2 S A T))`` (Bernstein) are as we
-read the paper; the paper states ``c, c1, c2`` only as "absolute constants" (no values), so they are
-parameters with default 1 (our choice).  The exact form of ``beta_t`` is from our reading, not re-checked.
+Provenance (checked 2026-12 for issue 16) against a full-text copy of the paper (title page, Sections 2-4,
+Appendices B-C; the copy does not show which arXiv version or the NeurIPS version it is, and its display
+equations were not rendered, so each item below is from the algorithm boxes or from inline text):
+
+* Alg. 1 lines 1, 6-8: ``Q_h <- H``, ``N_h <- 0``; ``t = N_h += 1``; ``b_t = c sqrt(H^3 iota / t)``; the
+  update above; ``V_h(x_h) <- min{H, max_a' Q_h(x_h, a')}``: matches;
+* Sec. 3: "``iota := log(SAT/p)``" and "we have chosen the learning rate as ``alpha_t := (H+1)/(H+t)``":
+  matches (``p`` is our ``delta``, ``T = K H``);
+* Thm. 1 and Lemma 4.3: "There exists an absolute constant ``c > 0``": the paper gives no value, so
+  ``c = 1`` is our choice (a later paper's restatement suggests ``c = 4``; not adopted, not the source);
+* App. C, Alg. 2 lines 2, 7-11: ``beta_0 = 0``; running sums ``mu``, ``sigma`` of ``V_{h+1}(x_{h+1})`` and
+  its square (each with the ``V_{h+1}`` of its time), ``W_t = (sigma - mu^2 / t) / t``; ``beta_t = min{c1
+  (sqrt(H/t (W_t + H) iota) + sqrt(H^7 S A) iota / t), c2 sqrt(H^3 iota / t)}``; ``b_t = (beta_t -
+  (1 - alpha_t) beta_{t-1}) / (2 alpha_t)``: matches; "we choose two constants ``c1, c2 > 0``": no values,
+  so ``c1 = c2 = 1`` are ours.
 
 Deviations: greedy ties are broken uniformly at random when a row's value changes (a tied row keeps its
 choice until its Q changes: "sticky" ties, so the logged policy changes only where the tables change).

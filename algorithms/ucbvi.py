@@ -9,18 +9,24 @@ Implements Algorithm 1 (UCBVI: plan, act greedily for one episode, update counts
 monotone by a minimum with the previous episode's Q, for pairs already visited; unvisited pairs get
 ``Q = H``), Algorithm 3 (``bonus_1``, UCBVI-CH) and Algorithm 4 (``bonus_2``, UCBVI-BF):
 
-* ``L = ln(5 S A T / delta)`` with ``T = K H`` steps;
-* CH:  ``b(s, a) = 7 H L sqrt(1 / N(s, a))``;
+* ``L = ln(5 S A T / delta)`` with ``T = K H`` steps (Alg. 3 and 4);
+* CH:  ``b(s, a) = 7 H L sqrt(1 / N(s, a))`` (Alg. 3, ``bonus_1``);
 * BF:  ``b_h(s, a) = sqrt(8 L Var_{y ~ Phat(s,a)}[V_{h+1}(y)] / N(s, a)) + 14 H L / (3 N(s, a))
-  + sqrt(8 sum_y Phat(y | s, a) min(c_corr H^3 S^2 A L^2 / N'_{h+1}(y), H^2) / N(s, a))``, where
-  ``N'_{h+1}(y)`` counts the earlier episodes that were in ``y`` at stage ``h+1``, and ``c_corr = 84^2``.
+  + sqrt(8 sum_y Phat(y | s, a) min(c_corr H^3 S^2 A L^2 / N'_{h+1}(y), H^2) / N(s, a))`` (Alg. 4,
+  ``bonus_2``), where ``N'_{h+1}(y)`` counts the earlier episodes that were in ``y`` at stage ``h+1`` (the
+  minimum is ``H^2`` where ``N'_{h+1}(y) = 0``), and ``c_corr = 100^2``.
 
-Provenance: "reconstructed" throughout: the paper's text was not retrievable from this project's
-search tools, so the algorithm structure (Algorithms 1-4, clipping at ``H``, the monotone minimum, ``L``)
-and the constants 7, 8, 14/3 and ``c_corr = 84^2`` are written from our reading of the paper, not
-re-checked against it; the abstract's rate ``O~(sqrt(HSAT) + H^2 S^2 A + H sqrt(T))`` was checked.  Every
-constant is a parameter (``bonus_scale``, ``correction_constant``; the 84^2 is the least certain: a
-version with 100^2 is also remembered).
+Provenance (checked 2026-12 for issue 16).  The paper's own text (arXiv PDF or HTML) was not retrievable
+with this project's search tools; every item above was checked against two independent public texts that
+reproduce arXiv:1703.05449v2: a line-by-line formal transcription of Algorithms 1-4 (pp. 2-5, citing
+v2) and an independent public implementation of ``bonus_2``.  Both agree with each other on every item:
+``L = ln(5SAT/delta)`` (Alg. 3/4; Theorems 1-2 state their bounds with the different ``ln(5HSAT/delta)``),
+the constants 7, 8, 14/3 and ``100^2``, the clipping ``Q = min(Q_prev, H, rhat + Phat V + b)`` for visited
+pairs and ``Q = H`` for unvisited ones (Alg. 2), ``N'`` counted at stage ``h+1``.  Until this check the
+correction constant was ``84^2`` (from memory, flagged as least certain): that value is still reachable
+as ``correction_constant=84**2`` (no test or scenario relies on it).  The abstract's rate
+``O~(sqrt(HSAT) + H^2 S^2 A + H sqrt(T))`` was read directly.  Every constant is a parameter
+(``bonus_scale``, ``correction_constant``).
 
 Deviations: rewards are estimated by their empirical means (the paper treats the mean reward as known);
 with ``reward="mean"`` (the default) the estimate is exact after one visit, as if known.  Stages are
@@ -47,15 +53,16 @@ from ._episodic import (EpisodeUniforms, add_episode_counts, check_choice, check
                         check_positive_int, check_seed, finish, log_dtype, stationary_model, streams)
 
 BIBKEY = "azar2017"
-#: Alg. 3: the Chernoff-Hoeffding bonus is ``CH_CONSTANT * H * L / sqrt(N)``.
+#: Alg. 3 (``bonus_1``): the Chernoff-Hoeffding bonus is ``CH_CONSTANT * H * L / sqrt(N)``.
 CH_CONSTANT = 7.0
-#: Alg. 4: the correction term's constant (reconstructed, see the module docstring).
-BF_CORRECTION_CONSTANT = 84.0 ** 2
+#: Alg. 4 (``bonus_2``): the correction term's constant ``100^2`` (arXiv v2; see the module docstring for
+#: how it was checked; the earlier default ``84^2`` is reachable as ``correction_constant=84**2``).
+BF_CORRECTION_CONSTANT = 100.0 ** 2
 BONUSES = ("ch", "bf")
 
 
 def confidence_log(S: int, A: int, T: int, delta: float) -> float:
-    """``L = ln(5 S A T / delta)`` (Azar et al. 2017, Sec. 3)."""
+    """``L = ln(5 S A T / delta)``, ``T = K H`` (Azar et al. 2017, Alg. 3 and 4)."""
     return math.log(5.0 * S * A * T / delta)
 
 
@@ -95,7 +102,7 @@ def _ucb_q_values(N, N_next, R_sum, N_stage, H, L, bf, scale, c_corr, monotone, 
                         b = (math.sqrt(8.0 * L * var / n) + 14.0 * H * L / (3.0 * n)       # Alg. 4, first two terms
                              + math.sqrt(8.0 * corr / n))                                  # Alg. 4, correction term
                     else:
-                        b = 7.0 * H * L * math.sqrt(1.0 / n)                               # Alg. 3
+                        b = 7.0 * H * L * math.sqrt(1.0 / n)                               # Alg. 3 (CH_CONSTANT)
                     q = min(float(H), R_sum[s, a] / n + pv + scale * b)                    # Alg. 2
                     if monotone:
                         q = min(q, Q_prev[h, s, a])
