@@ -13,8 +13,10 @@ For rate checks only the exponent in ``K`` matters (``1/2`` for large ``K``, up 
 ``C1, C2, C3`` are unknown constants (never fitted).
 
 Provenance: the ``O~`` form of Thm 2 is from the paper's abstract (verified); the explicit shapes with
-``L`` and the theorem numbers are reconstructed (constants remembered as 20/250 for CH and 30/2500/4 for
-BF are not asserted).  Deviations: none.
+``L`` and the theorem numbers are reconstructed: the constants remembered (Thm 1: 20 and 250; Thm 2: 30, 2500
+and 4, with ``L = ln(5 H S A T / delta)``) agree with a public line-by-line transcription of arXiv v2 (checked
+for issue 16, ``docs/theory/azar2017.md``), but the paper's own text was not read, so they stay
+"reconstructed" and are not asserted.  Deviations: none.
 """
 from __future__ import annotations
 
