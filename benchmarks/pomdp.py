@@ -8,14 +8,19 @@
    greedy action at b0 is compared (pomdp-py does not expose its value).  Times are the minimum over
    ``REPEATS`` runs for both (the machine is shared; the minimum is the least noisy estimate).
 2. Time to certify Tiger's V*(b0) to 1e-6 (``discounted_value_iteration``).
-3. Lower/upper gap at b0 against time on hallway and tiger-grid (``point_based_value_iteration``, Perseus
-   lower + sawtooth upper on a PBVI belief set; and ``heuristic_search_value_iteration``, HSVI).
+3. Lower/upper bounds at b0 against time (~2, 10, 30, 60 s) on hallway, tiger-grid, 4x4.95 and mini-hall2 for the
+   old solvers (``point_based_value_iteration``: Perseus lower + sawtooth upper on a PBVI belief set;
+   ``heuristic_search_value_iteration``: HSVI in numpy) and the new ``hsvi2`` (numba kernels), next to the
+   reference information of ../shared/data/reference_values/pomdp_reference_values.json (published values with
+   their source, else the file's own note and the FIB / blind bounds computed there).
 
-Run: ``python benchmarks/pomdp.py [--max-h 6] [--peer-timeout 60] [--pb-seconds 60]``.
+Run: ``python benchmarks/pomdp.py [--max-h 6] [--peer-timeout 60] [--pb-seconds 60] [--files hallway,tiger-grid]
+[--only-pb] [--solvers perseus,hsvi,hsvi2]``.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing as mp
 import os
 import sys
@@ -26,7 +31,7 @@ import numpy as np
 
 from mdplab.cassandra import read_cassandra
 from mdplab.pomdp_planning import (discounted_value_iteration, finite_horizon_value_iteration,
-                                   heuristic_search_value_iteration, point_based_value_iteration)
+                                   heuristic_search_value_iteration, hsvi2, point_based_value_iteration)
 
 DATA = Path(os.environ.get("MDPLAB_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
@@ -97,19 +102,58 @@ def certify_tiger(tol: float) -> None:
           f"converged={sol.converged}", flush=True)
 
 
-def gap_vs_time(name: str, seconds: float) -> None:
+#: the times (s) at which the bounds are reported
+REPORT_TIMES = (2.0, 10.0, 30.0, 60.0)
+#: short names -> Cassandra files in $MDPLAB_SHARED_DATA/pomdp
+FILES = {"hallway": "hallway.POMDP", "tiger-grid": "tiger-grid.POMDP", "4x4.95": "4x4.95.POMDP",
+         "mini-hall2": "mini-hall2.POMDP"}
+
+
+def reference_note(filename: str) -> str:
+    """What pomdp_reference_values.json says about ``filename``: its published value (with source) if any."""
+    path = DATA / "reference_values" / "pomdp_reference_values.json"
+    if not path.is_file():
+        return "reference file absent"
+    entry = json.loads(path.read_text())["files"].get(filename, {})
+    here = entry.get("computed_here", {})
+    published = entry.get("published", "none recorded")
+    return (f"published: {published} | computed there: FIB upper {here.get('FIB_upper_bound_at_b0')}, "
+            f"blind lower {here.get('blind_lower_bound_at_b0')}")
+
+
+def bounds_at(history: np.ndarray, t: float) -> tuple[float, float, float] | None:
+    """The last history row at or before ``t`` seconds (``None`` if the run had not started by then)."""
+    i = int(np.searchsorted(history[:, 0], t, side="right")) - 1
+    return None if i < 0 else tuple(history[i])
+
+
+def gap_vs_time(short: str, seconds: float, solvers: list[str]) -> list[tuple]:
+    name = FILES.get(short, short)
     m = read_cassandra(DATA / "pomdp" / name)
-    for label, solver in (("perseus+sawtooth", lambda: point_based_value_iteration(m, max_seconds=seconds,
-                                                                                   n_beliefs=512, seed=0)),
-                          ("hsvi", lambda: heuristic_search_value_iteration(m, max_seconds=seconds, tol=1e-3))):
-        sol = solver()
-        print(f"{name} [{label}]: seconds, lower, upper, gap (first row: initial blind/FIB bounds)")
-        rows = sol.history
-        for i in np.unique(np.r_[np.searchsorted(rows[:, 0], [0.0, 1, 2, 5, 10, 20, 30, 45, 60]), len(rows) - 1]):
-            if i < len(rows):
-                t, lo, up = rows[i]
-                print(f"  {t:8.2f}  {lo:.6f}  {up:.6f}  {up - lo:.6f}")
-        print(flush=True)
+    runs = {"perseus": lambda: point_based_value_iteration(m, max_seconds=seconds, n_beliefs=512, seed=0),
+            "hsvi": lambda: heuristic_search_value_iteration(m, max_seconds=seconds, tol=1e-6),
+            "hsvi2": lambda: hsvi2(m, max_seconds=seconds, tol=1e-6)}
+    print(f"{name}: S={m.n_states} A={m.n_actions} O={m.n_observations}; {reference_note(name)}", flush=True)
+    rows = []
+    for label in solvers:
+        sol = runs[label]()
+        cells = []
+        for t in [x for x in REPORT_TIMES if x <= seconds + 1e-9]:
+            row = bounds_at(sol.history, t)
+            cells.append((t, row))
+        txt = "  ".join(f"~{t:g}s [{r[1]:.4f}, {r[2]:.4f}] gap {r[2] - r[1]:.4f}" if r else f"~{t:g}s -"
+                        for t, r in cells)
+        print(f"  {label:8s} start [{sol.history[0, 1]:.4f}, {sol.history[0, 2]:.4f}]  {txt}  "
+              f"(end {sol.seconds:.1f}s, {sol.iterations} rounds/trials, {sol.n_alpha} vectors)", flush=True)
+        rows.append((short, label, cells))
+    return rows
+
+
+def warm_up() -> None:
+    """Compile the numba kernels before any timing (tiny run on tiger.95)."""
+    m = read_cassandra(DATA / "pomdp" / "tiger.95.POMDP")
+    hsvi2(m, max_seconds=None, max_trials=3, tol=0.0)
+    point_based_value_iteration(m, max_seconds=1.0, n_beliefs=8, max_rounds=1)
 
 
 def main(argv=None) -> int:
@@ -118,13 +162,19 @@ def main(argv=None) -> int:
     ap.add_argument("--peer-timeout", type=float, default=60.0)
     ap.add_argument("--certify-tol", type=float, default=1e-6)
     ap.add_argument("--pb-seconds", type=float, default=60.0)
-    ap.add_argument("--only-tiger", action="store_true", help="skip the hallway / tiger-grid gap runs")
+    ap.add_argument("--files", default="hallway,tiger-grid,4x4.95,mini-hall2",
+                    help="comma-separated short names (" + ", ".join(FILES) + ") or .POMDP file names")
+    ap.add_argument("--solvers", default="perseus,hsvi,hsvi2", help="comma-separated: perseus, hsvi, hsvi2")
+    ap.add_argument("--only-tiger", action="store_true", help="skip the point-based bound runs")
+    ap.add_argument("--only-pb", action="store_true", help="skip the Tiger tables (exact VI, pomdp-py)")
     args = ap.parse_args(argv)
-    tiger_table(args.max_h, args.peer_timeout)
-    certify_tiger(args.certify_tol)
+    if not args.only_pb:
+        tiger_table(args.max_h, args.peer_timeout)
+        certify_tiger(args.certify_tol)
     if not args.only_tiger:
-        for name in ("hallway.POMDP", "tiger-grid.POMDP"):
-            gap_vs_time(name, args.pb_seconds)
+        warm_up()
+        for short in args.files.split(","):
+            gap_vs_time(short.strip(), args.pb_seconds, [x.strip() for x in args.solvers.split(",")])
     return 0
 
 
