@@ -528,3 +528,16 @@ def _python_loop_schedule(cls):
         def __setattr__(self, name, value):
             object.__setattr__(self, name, False if name == "small" else value)
     return PythonLoop
+
+
+def test_natural_bandwidth_kernels_against_numpy():
+    """The half bandwidth in the model's own order (used to decide exact evaluations without the envelope
+    estimate) equals ``max |s' - s|`` over positive entries computed densely."""
+    from mdplab.solvers.adaptive import _natural_bandwidth
+
+    for m in (_birth_death(50, 0.9), riverswim_like(), random_sparse(60, 3, 4, seed=4, discount=0.9),
+              _grid_without_goal(7, 0.1, 0.9)):
+        S, A = m.shape
+        dense = m.transitions_csr().toarray().reshape(S, A, S)
+        s, _, t = np.nonzero(dense > 0)
+        assert _natural_bandwidth(m) == float(np.abs(t - s).max())

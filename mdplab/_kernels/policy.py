@@ -117,3 +117,28 @@ def jacobi_evaluation_ell(indices, data, R, gamma, pi, x, w, sweep, m_max, previ
         if span <= target:
             return 0, sweep, span, previous_span, target, fast, swapped
     return 0, sweep, span, previous_span, target, fast, swapped
+
+
+@njit(cache=True)
+def natural_bandwidth_ell(indices, data, A):
+    """``max |s' - s|`` over the positive entries of the fixed-width rows ``s * A + a`` (row ``i`` is state
+    ``i // A``)."""
+    out = 0
+    for i in range(indices.shape[0]):
+        s = i // A
+        for k in range(indices.shape[1]):
+            if data[i, k] > 0:
+                out = max(out, abs(indices[i, k] - s))
+    return out
+
+
+@njit(cache=True)
+def natural_bandwidth_csr(indptr, indices, data, A):
+    """:func:`natural_bandwidth_ell` for ragged (CSR) rows."""
+    out = 0
+    for i in range(indptr.shape[0] - 1):
+        s = i // A
+        for k in range(indptr[i], indptr[i + 1]):
+            if data[k] > 0:
+                out = max(out, abs(indices[k] - s))
+    return out

@@ -46,7 +46,7 @@ from ..operators import (PolicyRows, bellman_backup, policy_backup_range, policy
                          policy_rows, policy_rows_backup, policy_rows_gauss_seidel, update_policy_rows)
 from ..solution import Solution
 from ..threads import StallGuard, numba_threads
-from .._kernels.policy import jacobi_evaluation_ell
+from .._kernels.policy import jacobi_evaluation_ell, natural_bandwidth_csr, natural_bandwidth_ell
 from ._common import (WorkBudget, check_max_iter, check_tol, discounted_solution, floor_reason, initial_values,
                       macqueen, require_discounted, rounding_profile, unconverged_solution, zero_backup)
 
@@ -104,6 +104,10 @@ DIRECT_STATE_COST = 1_500
 DIRECT_ROOT_COST = 10_000
 DIRECT_FLOP_COST = 2
 DIRECT_DENSE_MAX_STATES = 2000
+#: The envelope estimate (building ``P_pi``, the RCM order) costs about this much per stored entry of the
+#: chain (0.67 ms on a 3600-state gridworld's 14400 entries): it is computed only when the predicted sweeps
+#: would pay ``DIRECT_PAYBACK`` times for it.
+DIRECT_ESTIMATE_COST = 460
 #: A chain whose envelope LU would cost this many times ``DIRECT_MIN_SWEEPS`` sweeps is not retried in the solve.
 DIRECT_REFUSE_FACTOR = 100
 
@@ -203,6 +207,8 @@ class _Schedule:
     rows: PolicyRows | None = None    # gathered rows of the last evaluated policy (sparse fixed-width models)
     last_policy: np.ndarray | None = None   # the greedy policy of the previous evaluation
     last_direct: bool = False         # the previous evaluation was exact
+    estimate_pending: bool = False    # a provisional threshold waits for the envelope estimate
+    bandwidth: float | None = None    # the model's natural half bandwidth (sparse models, _natural_bandwidth)
     direct_work: float = 0.0          # work of the direct evaluations not yet charged to the budget
     small: bool = False               # the model runs on one thread (below SERIAL_BELOW_ENTRIES entries)
     ell: tuple[np.ndarray, np.ndarray] | None = None   # small models: P's rows in fixed width (_fixed_width_rows)
@@ -255,8 +261,7 @@ def _adaptive_evaluation(model: MDP, pi: np.ndarray, x: np.ndarray, w: np.ndarra
     gs_spans: list[float] = []
     # fewest predicted sweeps that make an exact evaluation worth trying (the cost model's threshold once the
     # chain's LU has been estimated in this solve; DIRECT_MIN_SWEEPS as a pre-test before that)
-    needed_min = np.inf if not try_direct or schedule.direct_refused else \
-        (DIRECT_MIN_SWEEPS if schedule.lu_flops is None else _direct_threshold(model, pi, schedule, stable))
+    needed_min = np.inf if not try_direct or schedule.direct_refused else float(DIRECT_MIN_SWEEPS)
     fused = schedule.small and rows is None
     if fused and schedule.ell is None:
         schedule.ell = _fixed_width_rows(model)
@@ -312,9 +317,12 @@ def _adaptive_evaluation(model: MDP, pi: np.ndarray, x: np.ndarray, w: np.ndarra
                 candidate = not switch and sweep >= 2 and 0 < span < previous_span and span > target and \
                     np.log(enough / span) / np.log(span / previous_span) >= needed_min
             if candidate:
-                if schedule.lu_flops is None and model.sparse is not None:
-                    needed_min = _direct_threshold(model, pi, schedule, stable)
-                if np.log(enough / span) / np.log(span / previous_span) >= needed_min:
+                needed = np.log(enough / span) / np.log(span / previous_span)
+                if needed_min == DIRECT_MIN_SWEEPS:   # the pre-test only: now the cost model
+                    needed_min = _direct_threshold(model, pi, schedule, stable, estimate=False)
+                if needed >= needed_min and schedule.estimate_pending:   # worth the envelope estimate now
+                    needed_min = _direct_threshold(model, pi, schedule, stable, estimate=True)
+                if needed >= needed_min:
                     schedule.last_direct = True
                     return _direct_evaluation(model, pi, schedule), w, sweep
             if switch:
@@ -360,7 +368,7 @@ def _fixed_width_rows(model: MDP) -> tuple[np.ndarray, np.ndarray]:
     return indices, data
 
 
-def _direct_threshold(model: MDP, pi: np.ndarray, schedule: _Schedule, stable: bool) -> float:
+def _direct_threshold(model: MDP, pi: np.ndarray, schedule: _Schedule, stable: bool, estimate: bool = True) -> float:
     """The fewest Jacobi sweeps, predicted to reach the certificate's accuracy, that make an exact evaluation
     of ``pi`` worth it (``inf``: not in this evaluation).
 
@@ -384,7 +392,29 @@ def _direct_threshold(model: MDP, pi: np.ndarray, schedule: _Schedule, stable: b
         if S > DIRECT_DENSE_MAX_STATES:
             return np.inf
         sweep, lu = S * S * DIRECT_SWEEP_COST + SWEEP_CALL_COST, S ** 3 / 3 + DIRECT_OVERHEAD
+    elif not stable:
+        # a policy not known to be stable is evaluated exactly only on a chain-like model; decided without the
+        # envelope estimate (about 40 sweeps of work on a 3600-state gridworld) from the model's bandwidth in
+        # its own state order, an upper bound on every policy's envelope width (computed once per solve)
+        if schedule.bandwidth is None:
+            schedule.bandwidth = _natural_bandwidth(model)
+        width = schedule.bandwidth + 1.0
+        nnz = S * width                          # at most this many entries per policy row block
+        sweep = min(nnz, float(model.sparse.nnz)) * DIRECT_SWEEP_COST + SWEEP_CALL_COST
+        flops = S * width * width
+        lu = DIRECT_OVERHEAD + DIRECT_STATE_COST * S + DIRECT_ROOT_COST * np.sqrt(flops) + DIRECT_FLOP_COST * flops
+        if lu > DIRECT_UNPROVEN_SWEEPS * sweep:
+            return np.inf
+        return max(float(DIRECT_MIN_SWEEPS), DIRECT_PAYBACK * lu / sweep)
     else:
+        if schedule.lu_flops is None and not estimate:
+            # the envelope estimate itself costs about DIRECT_ESTIMATE_COST per stored entry of the chain: a
+            # provisional threshold asks for enough predicted sweeps to pay for it first
+            schedule.estimate_pending = True
+            entries = min(float(model.sparse.nnz), S * (model.sparse.width or model.sparse.nnz / max(1, S)))
+            sweep = entries * DIRECT_SWEEP_COST + SWEEP_CALL_COST
+            return max(float(DIRECT_MIN_SWEEPS), DIRECT_PAYBACK * DIRECT_ESTIMATE_COST * entries / sweep)
+        schedule.estimate_pending = False
         if schedule.lu_flops is None:           # estimated once per solve (policies of a model share its structure)
             P_pi, _ = policy_matrix(model, pi)
             schedule.lu_flops, schedule.chain_nnz = envelope_lu_flops(P_pi), max(P_pi.nnz, S)
@@ -397,6 +427,16 @@ def _direct_threshold(model: MDP, pi: np.ndarray, schedule: _Schedule, stable: b
     if not stable and lu > DIRECT_UNPROVEN_SWEEPS * sweep:
         return np.inf
     return max(float(DIRECT_MIN_SWEEPS), DIRECT_PAYBACK * lu / sweep)
+
+
+def _natural_bandwidth(model: MDP) -> float:
+    """``max |s' - s|`` over the positive entries of every row ``P[s, a, :]`` of a sparse model: the half
+    bandwidth of every policy's chain in the model's own state order (a birth-death queue or RiverSwim: 1)."""
+    t = model.sparse
+    S, A = model.shape
+    if t.width:
+        return float(natural_bandwidth_ell(t.indices.reshape(S * A, t.width), t.data.reshape(S * A, t.width), A))
+    return float(natural_bandwidth_csr(t.indptr, t.indices, t.data, A))
 
 
 def _direct_evaluation(model: MDP, pi: np.ndarray, schedule: _Schedule) -> np.ndarray:
