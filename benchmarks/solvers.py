@@ -6,6 +6,7 @@
     python3 benchmarks/solvers.py --family   # the broad family of issue 15 (a few minutes on 2 cores)
     python3 benchmarks/solvers.py --family --held-out   # the held-out family (other seeds and sizes)
     python3 benchmarks/solvers.py --family --fresh      # a third family, defined after the first two informed choices
+    python3 benchmarks/solvers.py --family --fresh2     # a fourth, defined after the third informed one
 
 Instances (issue 2 item 9): dense S=2000 A=10 gamma=0.99 (Dirichlet(1) rows, U[0,1] rewards); random
 sparse S=100000 A=4 with 5 successors, gamma=0.99; gridworld 300x300 slip 0.1 gamma=0.99.
@@ -369,6 +370,22 @@ def family(held_out: bool | str = False) -> dict[str, Callable[[], mdplab.MDP]]:
     solve of it was run, for the claim on unseen instances."""
     from scenarios.instances.classic import gridworld
 
+    if held_out == "fresh2":
+        # written 2026-12-05 12:30 UTC, before any solve of it, after the fresh family informed a choice
+        return {
+            "grid70-nogoal-s0.25-g0.99": lambda: grid_without_goal(70, 0.25, 0.99),
+            "grid35-goal-s0.05-g0.995": lambda: gridworld(35, 0.05, discount=0.995, step_reward=-0.01),
+            "grid90-goal-s0.2-g0.95": lambda: gridworld(90, 0.2, discount=0.95, step_reward=-0.01),
+            "riverswim100-g0.995": lambda: long_riverswim(100, 0.995),
+            "riverswim10000-g0.99": lambda: long_riverswim(10_000, 0.99),
+            "sparse8k-k6-g0.995": lambda: random_sparse(8_000, 4, 6, seed=31, discount=0.995),
+            "sparse100k-k3-g0.95": lambda: random_sparse(100_000, 2, 3, seed=32, discount=0.95),
+            "dense150-g0.999": lambda: random_dense(150, 8, seed=33, discount=0.999),
+            "forest3000-g0.99": lambda: sparse_forest(3_000, 0.99),
+            "queue200-g0.999": lambda: birth_death_queue(200, 0.999, arrival=0.35),
+            "queue20000-g0.95": lambda: birth_death_queue(20_000, 0.95, arrival=0.45),
+            "tied1500x3-g0.995": lambda: tied_actions(1_500, 3, 0.995, seed=34),
+        }
     if held_out == "fresh":
         return {
             "grid40-nogoal-s0.15-g0.995": lambda: grid_without_goal(40, 0.15, 0.995),
@@ -526,7 +543,7 @@ def run_family(held_out: bool, only: str | None = None) -> list[dict]:
     results = []
     insts = family(held_out)
     names = [n for n in insts if only is None or any(o in n for o in only.split(","))]
-    print(f"# {'fresh' if held_out == 'fresh' else 'held-out' if held_out else 'benchmark'} family, tol={TOL:g}: {len(names)} instances", flush=True)
+    print(f"# {held_out if isinstance(held_out, str) else 'held-out' if held_out else 'benchmark'} family, tol={TOL:g}: {len(names)} instances", flush=True)
     for name in names:
         model = insts[name]()
         print(f"  {name}: reference ...", file=sys.stderr, flush=True)
@@ -588,6 +605,7 @@ def main() -> None:
     p.add_argument("--family", action="store_true", help="the broad family of issue 15 (default vs every peer)")
     p.add_argument("--held-out", action="store_true", help="with --family: the held-out family")
     p.add_argument("--fresh", action="store_true", help="with --family: the third family (see family())")
+    p.add_argument("--fresh2", action="store_true", help="with --family: the fourth family (see family())")
     p.add_argument("--only", default=None, help="with --family: instances whose name contains one of these (comma-separated)")
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--instances", default="dense,sparse,grid")
@@ -595,7 +613,7 @@ def main() -> None:
                    help="also run pymdptoolbox on the gridworld (its set-up slices 4 x 90000 sparse rows: minutes)")
     args = p.parse_args()
     if args.family:
-        run_family("fresh" if args.fresh else args.held_out, args.only)
+        run_family("fresh2" if args.fresh2 else "fresh" if args.fresh else args.held_out, args.only)
         return
     bw = read_bandwidth()
     print(f"measured read bandwidth: {bw / 1e9:.1f} GB/s (2 threads, best of 5)")
