@@ -54,7 +54,7 @@ METHODS: dict[str, Callable[..., Solution]] = {
 
 #: What ``method="auto"`` picks for each criterion (chosen from benchmarks/solvers.py); for discounted
 #: models it is modified PI with the adaptive evaluation schedule (evaluation sweeps sized by the residual
-#: span, Jacobi or symmetric Gauss-Seidel; see :mod:`mdplab.solvers.adaptive`).
+#: span, Jacobi sweeps, exact evaluations of chain-like policies; see :mod:`mdplab.solvers.adaptive`).
 DEFAULT_METHOD = {"discounted": "mpi-adaptive", "finite": "bi", "average": "rvi"}
 
 

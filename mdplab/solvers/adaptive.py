@@ -14,19 +14,19 @@ can use), or ``m_max`` sweeps; when the first sweep already shrinks the span ``1
 evaluate to that last accuracy (policy iteration with cheap evaluation: fast-mixing models), stopping one sweep
 early when the next increment, extrapolated at the last sweep's contraction, would already be that small.  A
 ``T_pi`` sweep reads one row per state where a greedy backup reads ``A``, so cheap evaluation sweeps replace most
-greedy backups.  The sweeps start as Jacobi sweeps (threaded on sparse models); once the spans of successive
-Jacobi increments shrink by less than ``ADAPTIVE_GS_RATIO`` per sweep (a slowly mixing policy, e.g. a large
-gridworld), the solver switches for good to symmetric Gauss-Seidel sweeps (in place, alternating state order
-forward and backward, Puterman Sec. 6.3.3), which propagate values across the state space in one sweep, unless the first forward-backward pair is worth
-less than ``2 * ADAPTIVE_GS_WORTH`` Jacobi sweeps (then Jacobi for the rest of the solve; see
-:func:`_adaptive_evaluation`).
-When Jacobi sweeps contract so slowly that at least ``DIRECT_MIN_SWEEPS`` more are predicted and the chain's LU
-is cheap by an envelope estimate (chains, queues: :func:`_direct_evaluation_if_cheaper`), the policy is
-evaluated exactly by one sparse (or dense) direct solve instead; ``info["direct_evaluations"]`` counts them.
-Jacobi sweeps stay on fast-mixing models because Gauss-Seidel increments do not lose the constant error
-component that the span ignores, so their span shrinks only at rate ``gamma`` there (measured: 1000+ sweeps
-instead of ~40 on the random sparse benchmark instance).  On sparse models stored in fixed-width rows, each
-evaluation first gathers the policy's rows (:func:`mdplab.operators.policy_rows`).
+greedy backups.  The sweeps are Jacobi sweeps (threaded on sparse models; on small models one compiled loop
+runs them with these rules).  With ``gauss_seidel=True`` (off by default: see
+:func:`adaptive_modified_policy_iteration`), once the spans of successive Jacobi increments shrink by less than
+``ADAPTIVE_GS_RATIO`` per sweep (a slowly mixing policy, e.g. a large gridworld), the solver switches to
+symmetric Gauss-Seidel sweeps (in place, alternating state order forward and backward, Puterman Sec. 6.3.3),
+unless a forward-backward pair is worth less than ``2 * ADAPTIVE_GS_WORTH`` Jacobi sweeps (then Jacobi again;
+see :func:`_adaptive_evaluation`).  Gauss-Seidel increments do not lose the constant error component that the
+span ignores, so their span shrinks only at rate ``gamma`` on fast-mixing models (measured: 1000+ sweeps
+instead of ~40 on the random sparse benchmark instance).
+When Jacobi sweeps contract so slowly that at least ``DIRECT_MIN_SWEEPS`` more are predicted to reach the
+certificate's accuracy and the chain's LU is cheap by the cost model (chains, queues: :func:`_direct_threshold`),
+the policy is evaluated exactly by one sparse (or dense) direct solve instead; ``info["direct_evaluations"]``
+counts them.  On sparse models stored in fixed-width rows, each evaluation first gathers the policy's rows (:func:`mdplab.operators.policy_rows`).
 
 Deviations: the schedule is mdplab's (tuned on benchmarks/solvers.py); Puterman's MPI takes a fixed or given
 sequence ``m_k``.
@@ -114,8 +114,14 @@ DIRECT_REFUSE_FACTOR = 100
 
 def adaptive_modified_policy_iteration(model: MDP, tol: float = 1e-6, max_iter: int = 1_000_000,
                                        v0: np.ndarray | None = None, m_max: int = 100,
-                                       budget: float | None = None) -> Solution:
+                                       budget: float | None = None, gauss_seidel: bool = False) -> Solution:
     """Modified policy iteration with the adaptive evaluation schedule of the module docstring.
+
+    ``gauss_seidel=True`` lets the schedule switch slow Jacobi evaluations to symmetric Gauss-Seidel sweeps
+    (module docstring).  Off by default since 2026-12-05: measured A/B in one process on the 15 instances of
+    the three benchmark families where it engages, it saved 2-24% on six instances of the family it was tuned
+    on and cost 8-54% on seven of the held-out and fresh ones (geometric mean 9% slower; the fresh family's
+    one loss to QuantEcon, a 50 x 50 gridworld with a goal, 4.6 -> 3.2 ms without it; docs/benchmarks/core.md).
 
     Guarantee as :func:`mdplab.solvers.value_iteration` (certificate read at each greedy backup).
     ``residuals[k] = ||T v_k - v_k||_inf``; ``info["evaluation_sweeps"]`` counts the ``T_pi`` sweeps,
@@ -146,7 +152,9 @@ def adaptive_modified_policy_iteration(model: MDP, tol: float = 1e-6, max_iter: 
     residuals: list[float] = []
     enough = tol * (1 - gamma) / (2 * gamma) if gamma > 0 else np.inf
     evaluation_sweeps = 0
-    schedule = _Schedule()
+    if not isinstance(gauss_seidel, (bool, np.bool_)):
+        raise ModelError(f"gauss_seidel must be True or False; got {gauss_seidel!r}")
+    schedule = _Schedule(gs_refused=not gauss_seidel)
     # small models: one thread for the whole solve (the operators would otherwise switch the count on every
     # call, about 16 us per call, more than a sweep of a 20-state model); numbers do not depend on it
     small = operator_entries(model) < SERIAL_BELOW_ENTRIES
