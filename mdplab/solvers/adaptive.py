@@ -232,16 +232,18 @@ def _adaptive_evaluation(model: MDP, pi: np.ndarray, x: np.ndarray, w: np.ndarra
     """Partial evaluation of ``pi`` from ``x = T v`` (``pi`` greedy for ``v``): sweeps of ``T_pi`` until the
     increments' span is at most ``max(enough, fraction * residual_span)`` (the fraction of the sweep kind), or ``enough`` when
     the first sweep contracts ``1 / ADAPTIVE_FAST_RATIO``-fold, or ``m_max`` sweeps.  Returns ``(values,
-    scratch, sweeps)``.  Jacobi sweeps switch for good to symmetric Gauss-Seidel ones when they contract by less
-    than ``ADAPTIVE_GS_RATIO`` per sweep.
+    scratch, sweeps)``.  With ``gauss_seidel=True`` in the solver, Jacobi sweeps switch to symmetric
+    Gauss-Seidel ones when they contract by less than ``ADAPTIVE_GS_RATIO`` per sweep (off by default).  An
+    exact evaluation replaces the sweeps when :func:`_direct_threshold` says it pays.
 
     Gauss-Seidel increments keep the constant error component (which the span, and so the certificate,
     ignores) and mix it into their span, which then shrinks only at about ``gamma`` per sweep (measured on
     the 300x300 gridworld: a forward-backward pair contracts 0.7 early, 0.98 late), so evaluations that
     switched to Gauss-Seidel on a model where it does not pay ran to ``m_max`` every time.  Hence the first
     forward-backward pair of the solve must shrink the span at least as much as ``2 * ADAPTIVE_GS_WORTH``
-    Jacobi sweeps at the rate that triggered the switch, or the solver returns to Jacobi sweeps for good.
-    Work (greedy backups x A + evaluation sweeps, in row reads), before -> after, ``benchmarks/solvers.py``
+    Jacobi sweeps at the rate that triggered the switch, or the solver returns to Jacobi sweeps for good; a
+    later pair that contracts less returns to Jacobi until the sweeps are slow again (``ADAPTIVE_GS_FALLBACKS``).
+    Work, measured when Gauss-Seidel was still on by default (greedy backups x A + evaluation sweeps, in row reads), before -> after, ``benchmarks/solvers.py``
     family: 30x30 gridworld without goal, slip 0.2, gamma 0.999: 17647 -> 224; 150x150 without goal:
     1620 -> 556; RiverSwim-20: 1558 -> 260; RiverSwim-1000 (gamma 0.999): 17514 -> 6236; queue S = 500
     (gamma 0.999): 14499 -> 4207; random sparse S = 20000, 2 successors: 1948 -> 546; gridworlds with a goal
