@@ -45,3 +45,15 @@ def check_seed(seed, name: str = "seed") -> int:
         shown = f"{float(seed):g}" if isinstance(seed, numbers.Real) and not isinstance(seed, bool) else type(seed).__name__
         raise ModelError(f"{name} must be a non-negative integer; got {shown}")
     return int(seed)
+
+
+def shown(x: object) -> str:
+    """``repr(x)`` for a message, with numpy scalars shown as the Python numbers they hold (``-5.0``, not
+    numpy 2's ``np.float64(-5.0)``) and arrays as their shape and dtype."""
+    import numpy as np
+
+    if isinstance(x, np.generic):
+        x = x.item()
+    elif isinstance(x, np.ndarray):
+        return f"an array of shape {x.shape} ({x.dtype})"
+    return repr(x)

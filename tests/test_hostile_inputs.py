@@ -606,3 +606,18 @@ def test_write_cassandra_refuses_infeasible_actions(tmp_path):
     with pytest.raises(ModelError, match=r"R\[0, 1\]"):
         write_cassandra(m, tmp_path / "x.MDP")
     assert not (tmp_path / "x.MDP").exists()
+
+
+@pytest.mark.parametrize("kw", [dict(tol=np.float64(np.nan)), dict(budget=np.float64(-5.0)),
+                                dict(max_iter=np.int64(0)), dict(method="mpi", m=np.float64(2.5)),
+                                dict(gauss_seidel=np.int64(1)), dict(method="rvi", tau=np.float64(1.5))])
+def test_solver_messages_show_numpy_scalars_as_plain_numbers(kw):
+    """Issue 15 sec. 3: no numpy-2 reprs (``np.float64(...)``) in messages; the solvers' parameter checks show
+    the value as the number it is."""
+    from scenarios.instances.classic import random_sparse
+
+    m = (random_sparse(10, 2, 3, seed=1, discount=None, average_reward=True) if kw.get("method") == "rvi"
+         else random_sparse(10, 2, 3, seed=1, discount=0.9))
+    with pytest.raises(ValueError) as err:
+        mdplab.solve(m, **kw)
+    assert "np." not in str(err.value) and "numpy" not in str(err.value)

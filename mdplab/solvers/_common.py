@@ -62,7 +62,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._kernels.bellman import bellman_optimality_zero
-from ..errors import CertificateWarning, ModelError, NotApplicableError
+from ..errors import CertificateWarning, ModelError, NotApplicableError, shown
 from ..models import MDP
 from ..operators import bellman_backup, difference_range, q_values
 from ..solution import Solution
@@ -358,7 +358,7 @@ class WorkBudget:
     def __init__(self, budget: float | None, solver: str) -> None:
         b = WORK_BUDGET if budget is None else budget
         if isinstance(b, bool) or not (isinstance(b, (int, float, np.integer, np.floating)) and b > 0):
-            raise ModelError(f"{solver}: budget (entries of P read) must be a positive number; got {budget!r}")
+            raise ModelError(f"{solver}: budget (entries of P read) must be a positive number; got {shown(budget)}")
         self.budget, self.solver, self.used = float(b), solver, 0.0
 
     def charge(self, entries: int, calls: int = 1) -> bool:
@@ -374,7 +374,7 @@ class WorkBudget:
 def check_max_iter(max_iter: object, name: str = "max_iter") -> int:
     """A positive integer, or a clear ValueError."""
     if isinstance(max_iter, (bool, np.bool_)) or not isinstance(max_iter, (int, np.integer)) or int(max_iter) < 1:
-        raise ModelError(f"{name} must be a positive integer; got {max_iter!r}")
+        raise ModelError(f"{name} must be a positive integer; got {shown(max_iter)}")
     return int(max_iter)
 
 
@@ -410,7 +410,7 @@ def initial_values(model: MDP, v0: np.ndarray | None) -> np.ndarray:
 def check_tol(tol: float) -> float:
     tol = float(tol)
     if not (tol > 0 and np.isfinite(tol)):
-        raise ModelError(f"tol must be a positive finite number; got {tol!r}")
+        raise ModelError(f"tol must be a positive finite number; got {shown(tol)}")
     return tol
 
 

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ModelError
+from ..errors import ModelError, shown
 from ..models import MDP
 from ..operators import SERIAL_BELOW_ENTRIES, _entries as operator_entries
 from ..operators import (PolicyRows, bellman_backup, policy_backup_range, policy_gauss_seidel_sweep, policy_matrix,
@@ -153,7 +153,7 @@ def adaptive_modified_policy_iteration(model: MDP, tol: float = 1e-6, max_iter: 
     enough = tol * (1 - gamma) / (2 * gamma) if gamma > 0 else np.inf
     evaluation_sweeps = 0
     if not isinstance(gauss_seidel, (bool, np.bool_)):
-        raise ModelError(f"gauss_seidel must be True or False; got {gauss_seidel!r}")
+        raise ModelError(f"gauss_seidel must be True or False; got {shown(gauss_seidel)}")
     schedule = _Schedule(gs_refused=not gauss_seidel)
     # small models: one thread for the whole solve (the operators would otherwise switch the count on every
     # call, about 16 us per call, more than a sweep of a 20-state model); numbers do not depend on it

@@ -30,7 +30,7 @@ import scipy.sparse as sp
 import scipy.sparse.csgraph as csgraph
 import scipy.sparse.linalg as spla
 
-from ..errors import ModelError, NotApplicableError
+from ..errors import ModelError, NotApplicableError, shown
 from ..models import MDP
 from ..operators import policy_matrix, q_values, relative_vi_step
 from ..solution import Solution
@@ -153,7 +153,7 @@ def relative_value_iteration(model: MDP, tol: float = 1e-6, max_iter: int = 1_00
     tol = check_tol(tol)
     max_iter = check_max_iter(max_iter)
     if not (0.0 < tau < 1.0):
-        raise ModelError(f"tau (aperiodicity transform) must be in (0, 1); got {tau!r}")
+        raise ModelError(f"tau (aperiodicity transform) must be in (0, 1); got {shown(tau)}")
     if not (0 <= ref < model.n_states):
         raise ModelError(f"ref state {ref} outside 0..{model.n_states - 1}")
     if check_structure:

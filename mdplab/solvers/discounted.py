@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from ..errors import ModelError, NotApplicableError
+from ..errors import ModelError, NotApplicableError, shown
 from ..models import MDP
 from ..operators import bellman_backup, gauss_seidel_sweep, policy_backup, policy_matrix, q_values
 from ..solution import Solution
@@ -163,7 +163,7 @@ def evaluate_policy(model: MDP, pi: np.ndarray, *, gamma: float | None = None, m
         raise NotApplicableError("evaluate_policy needs a stationary model")
     g = model.gamma if gamma is None else float(gamma)
     if g is None or not (0.0 <= g < 1.0):
-        raise NotApplicableError(f"evaluate_policy needs 0 <= gamma < 1; got {g!r} (average reward: use average_reward_policy_iteration)")
+        raise NotApplicableError(f"evaluate_policy needs 0 <= gamma < 1; got {shown(g)} (average reward: use average_reward_policy_iteration)")
     P_pi, R_pi = policy_matrix(model, pi)
     S = model.n_states
     dense = not sp.issparse(P_pi)
@@ -318,7 +318,7 @@ def modified_policy_iteration(model: MDP, tol: float = 1e-6, m: int | str = 20, 
         return adaptive_modified_policy_iteration(model, tol=tol, max_iter=max_iter, v0=v0, m_max=m_max, budget=budget)
     require_discounted(model, "modified_policy_iteration")
     if isinstance(m, (bool, str)) or not isinstance(m, (int, np.integer)) or m < 0:
-        raise ModelError(f"m (evaluation sweeps per improvement) must be an integer >= 0 or 'adaptive'; got {m!r}")
+        raise ModelError(f"m (evaluation sweeps per improvement) must be an integer >= 0 or 'adaptive'; got {shown(m)}")
     m = int(m)
     tol = check_tol(tol)
     max_iter = check_max_iter(max_iter)
