@@ -25,7 +25,7 @@ import numpy as np
 
 from ._kernels.belief import belief_update as _belief_update_kernel
 from .arrays import readonly
-from .errors import ModelError, check_seed
+from .errors import ModelError, check_seed, shown
 from .pomdp import POMDP, validate_belief
 
 
@@ -45,7 +45,7 @@ def belief_update(model: POMDP, b: Any, a: int, o: int) -> tuple[np.ndarray, flo
 
 def _index(x: Any, n: int, name: str) -> int:
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)) or not (0 <= int(x) < n):
-        raise ModelError(f"{name} must be an integer in 0..{n - 1}; got {x!r}")
+        raise ModelError(f"{name} must be an integer in 0..{n - 1}; got {shown(x)}")
     return int(x)
 
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from ._kernels.interaction import draw_categorical, rollout_continuing_kernel, rollout_episode_kernel
 from .arrays import readonly
-from .errors import ModelError
+from .errors import ModelError, shown
 from .models import MDP
 
 REWARD_MODES = ("mean", "bernoulli")
@@ -93,7 +93,7 @@ def episodic_model(P: Any, R: Any, mu: Any, H: int, reward_range: tuple[float, f
     and ``H`` through :class:`mdplab.MDP`; ``reward_range`` (default ``[0, 1]``, ``None`` to skip) bounds
     every mean reward (the learners' assumption), and a violation names its ``(h, s, a)``."""
     if isinstance(H, bool) or not isinstance(H, (int, np.integer)) or H < 1:
-        raise ModelError(f"horizon H must be an integer >= 1; got {H!r}")
+        raise ModelError(f"horizon H must be an integer >= 1; got {shown(H)}")
     H = int(H)
     P_arr = np.asarray(P, dtype=np.float64) if not isinstance(P, MDP) else P.dense_transitions()
     model = MDP(P_arr, R, horizon=H)
@@ -240,7 +240,7 @@ def rollout_continuing(P: Any, R: Any, s0: int, pi: Any, rng: np.random.Generato
         raise ModelError(f"s0 = {s0} outside 0..{S - 1}")
     pi_arr = np.asarray(pi)
     if pi_arr.shape != (S,) or not np.issubdtype(pi_arr.dtype, np.integer) or pi_arr.min() < 0 or pi_arr.max() >= A:
-        raise ModelError(f"pi must be an integer array of shape ({S},) with actions in 0..{A - 1}; got {pi_arr!r}")
+        raise ModelError(f"pi must be an integer array of shape ({S},) with actions in 0..{A - 1}; got {shown(pi_arr)}")
     if isinstance(rng, np.random.Generator):
         u = continuing_uniforms(rng, max_steps)
     else:

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .arrays import readonly
-from .errors import FileFormatError, ModelError, NotApplicableError
+from .errors import FileFormatError, ModelError, NotApplicableError, shown
 from .models import ROW_TOL
 
 #: the arrays of the linear-mixture ``.npz`` layout (any other key is refused)
@@ -139,7 +139,7 @@ def linear_mixture_mdp(Phi: Any, theta: Any, R: Any = None, horizon: int | None 
         raise ModelError(f"R must have shape (S, A) = ({S}, {A}); got shape {R.shape}")
     if horizon is not None:
         if isinstance(horizon, bool) or not float(horizon).is_integer() or int(horizon) < 1:
-            raise ModelError(f"horizon must be a positive integer or None; got {horizon!r}")
+            raise ModelError(f"horizon must be a positive integer or None; got {shown(horizon)}")
         horizon = int(horizon)
     if mu is not None:
         mu = _as_real("mu", mu)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import BudgetExceededError, ModelError, NotApplicableError, check_seed
+from .errors import BudgetExceededError, ModelError, NotApplicableError, check_seed, shown
 from .arrays import readonly
 from .models import ROW_TOL, MDP, _as_float_array, _check_finite, validate_dense_transitions, validate_horizon
 from .pomdp import POMDP, validate_belief
@@ -126,7 +126,7 @@ class LatentMDPEnv:
         if self.state is None or self.t >= L.horizon:
             raise ModelError("call reset() before step() (the episode is over or not started)")
         if not 0 <= int(a) < L.n_actions:
-            raise ModelError(f"action {a!r} is outside 0..{L.n_actions - 1}")
+            raise ModelError(f"action {shown(a)} is outside 0..{L.n_actions - 1}")
         m, s = self.context, self.state
         r = float(L.R[m, s, a])
         self.state = int(self.rng.choice(L.n_states, p=L.P[m, s, a]))
@@ -324,13 +324,13 @@ class PlanExecutor:
         if self.lmdp.rewards_observed:
             match = np.flatnonzero(self.lmdp.R[:, self.s, a] == r)
             if match.size == 0:
-                raise ModelError(f"reward {r!r} is impossible at (s={self.s}, a={a}) in every context")
+                raise ModelError(f"reward {shown(r)} is impossible at (s={self.s}, a={a}) in every context")
             c = int(self.cls[self.s, a, match[0]])
         else:
             c = 0
         k1 = int(self.solution.stages[self.h][self.s].next[self.k, c, s1])
         if k1 < 0 and self.h + 1 < self.lmdp.horizon:
-            raise ModelError(f"observation (r={r!r}, s'={s1}) has probability 0 under the plan's belief")
+            raise ModelError(f"observation (r={shown(r)}, s'={s1}) has probability 0 under the plan's belief")
         self.h, self.s, self.k = self.h + 1, int(s1), k1
 
 

@@ -59,7 +59,7 @@ from ._kernels.alpha_backup import (dominated_by_pair, point_backup, pointwise_u
 from ._kernels import pomdp_pb as _pb
 from ._kernels.belief import belief_successors
 from .arrays import readonly
-from .errors import BudgetExceededError, ConvergenceError, ModelError, NotApplicableError, check_seed
+from .errors import BudgetExceededError, ConvergenceError, ModelError, NotApplicableError, check_seed, shown
 from .pomdp import POMDP, validate_belief
 
 #: Tolerances, one table.  PRUNE_TOL: a vector is kept when it beats the others by more than this at
@@ -895,10 +895,10 @@ def _check_budget(name: str, value, integer: bool):
         return None
     if integer:
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < 1:
-            raise ModelError(f"{name} must be a positive integer or None; got {value!r}")
+            raise ModelError(f"{name} must be a positive integer or None; got {shown(value)}")
         return int(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not float(value) > 0:
-        raise ModelError(f"{name} must be a number > 0 (or inf); got {value!r}")
+        raise ModelError(f"{name} must be a number > 0 (or inf); got {shown(value)}")
     return float(value)
 
 
@@ -954,9 +954,9 @@ def hsvi2(model: POMDP, max_seconds: float | None = 10.0, tol: float = 1e-6, *, 
     max_trials = _check_budget("max_trials", max_trials, integer=True)
     max_backups = _check_budget("max_backups", max_backups, integer=True)
     if isinstance(tol, bool) or not isinstance(tol, (int, float, np.floating)) or not tol >= 0:
-        raise ModelError(f"tol must be a number >= 0; got {tol!r}")
+        raise ModelError(f"tol must be a number >= 0; got {shown(tol)}")
     if isinstance(zeta, bool) or not isinstance(zeta, (int, float, np.floating)) or not 0.0 < zeta < 1.0:
-        raise ModelError(f"zeta must be in (0, 1); got {zeta!r}")
+        raise ModelError(f"zeta must be in (0, 1); got {shown(zeta)}")
     if max_seconds is None and max_trials is None and max_backups is None:
         raise ModelError("hsvi2 needs a budget: max_seconds, max_trials or max_backups (the gap may stall at the "
                          "rounding allowance, so tol alone is not a stopping guarantee)")
