@@ -1119,8 +1119,8 @@ def solve_pomdp_summary(model: POMDP, *, method: str = "auto", discount_tol: flo
         return {"value": sol.value, "n_alpha": sol.n_alpha, "seconds": time.perf_counter() - t0,
                 "horizon": int(sol.iterations), "method": sol.method}
     eps = discount_tol if discount_tol is not None else (tol if tol is not None else 1e-6)
-    if not eps > 0:
-        raise ModelError(f"discount_tol (--discount-tol) must be > 0; got {eps}")
+    if not (eps > 0 and np.isfinite(eps)):   # inf would certify any interval, even an unbounded one
+        raise ModelError(f"discount_tol (--discount-tol) must be a finite number > 0; got {shown(eps)}")
     sol = discounted_value_iteration(model, tol=eps, max_alpha=MAX_EXACT_ALPHA, max_seconds=MAX_EXACT_SECONDS)
     lower, upper = sol.lower, sol.upper
     if not sol.converged:
