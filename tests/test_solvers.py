@@ -502,7 +502,9 @@ def riverswim_like() -> mdplab.MDP:
 @pytest.mark.parametrize("case", ["queue", "riverswim", "sparse", "grid"])
 def test_compiled_evaluation_loop_equals_the_python_loop(case, monkeypatch):
     """The compiled loop (small models) applies the schedule's rules exactly as the Python loop does: the same
-    greedy backups, sweeps, exact evaluations and bit-identical values when the Python loop is forced."""
+    greedy backups, sweeps, exact evaluations and values when the Python loop is forced (bit-identical on the
+    machine where this was written; the two loops are different compiled functions, and FASTMATH allows
+    re-association of the row sums, so only rounding-level agreement is asserted)."""
     import mdplab.solvers.adaptive as adaptive
 
     m = {"queue": _birth_death(200, 0.99), "riverswim": riverswim_like(),
@@ -518,7 +520,7 @@ def test_compiled_evaluation_loop_equals_the_python_loop(case, monkeypatch):
     for key in ("evaluation_sweeps", "direct_evaluations", "gauss_seidel_evaluations"):
         assert fused.info[key] == python.info[key], key
     assert fused.iterations == python.iterations
-    np.testing.assert_array_equal(fused.values, python.values)
+    np.testing.assert_allclose(fused.values, python.values, rtol=1e-13, atol=1e-13)
     np.testing.assert_array_equal(fused.policy, python.policy)
 
 
