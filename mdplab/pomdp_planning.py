@@ -242,7 +242,7 @@ def prune(alpha: np.ndarray, tol: float = PRUNE_TOL, seed: int = 0, atol: float 
     Guarantee: the kept envelope is below the full one by at most ``tol_abs = atol`` (if given) or
     ``tol * max(1, max |alpha|)`` at every belief (up to HiGHS's own tolerance).  ``deadline = (t, message)``:
     raise :class:`mdplab.errors.BudgetExceededError` with ``message`` once ``time.perf_counter() > t`` (checked
-    before every LP)."""
+    before every LP, including the final re-check of tied vectors)."""
     K, S = alpha.shape
     if K <= 1:
         return np.arange(K)
@@ -293,6 +293,8 @@ def prune(alpha: np.ndarray, tol: float = PRUNE_TOL, seed: int = 0, atol: float 
     # was not a strict winner against the others (removing a redundant vector does not change the envelope).
     W = [int(w) for w in W]
     for w in [x for x in W if not sure[x]]:
+        if deadline is not None and time.perf_counter() > deadline[0]:
+            raise BudgetExceededError(deadline[1])
         if len(W) > 1 and _witness_lp(A[w], A[[x for x in W if x != w]])[0] <= tol_abs:
             W.remove(w)
     return np.sort(cand[np.asarray(W, dtype=np.int64)])
@@ -305,12 +307,15 @@ def _cross_sum(a_vec: np.ndarray, a_ptr: np.ndarray, b_vec: np.ndarray, b_ptr: n
 
 
 def exact_backup(model: POMDP, V: AlphaSet, gamma: float | None = None, tol: float = PRUNE_TOL,
-                 atol: float | None = None) -> AlphaSet:
+                 atol: float | None = None, deadline: tuple[float, str] | None = None,
+                 max_cross: int | None = None) -> AlphaSet:
     """One exact DP backup ``V -> HV`` by incremental pruning (Cassandra, Littman & Zhang 1997).
 
     With an absolute pruning tolerance ``atol`` the result's envelope is within ``2 |O| atol`` below the exact
     ``HV`` (|O| per-observation prunes, |O| - 1 cross-sum prunes, one union prune, each losing <= ``atol``);
-    every returned vector is still the exact value of a conditional plan."""
+    every returned vector is still the exact value of a conditional plan.  Budgets: ``deadline = (t, message)``
+    raises :class:`mdplab.errors.BudgetExceededError` once ``time.perf_counter() > t`` (checked before every
+    pruning LP and every cross-sum); ``max_cross`` refuses a cross-sum of more vectors than that (its memory)."""
     gamma = model.gamma if gamma is None else gamma
     S, A, nO = model.n_states, model.n_actions, model.n_observations
     K = len(V)
@@ -321,20 +326,26 @@ def exact_backup(model: POMDP, V: AlphaSet, gamma: float | None = None, tol: flo
         share = model.R[:, a] / nO
         acc_vec, acc_ptr = None, None
         for o in range(nO):
+            if deadline is not None and time.perf_counter() > deadline[0]:
+                raise BudgetExceededError(deadline[1])
             cand = share[None, :] + g[a, o]                           # S(a, o)
-            keep = prune(cand, tol, atol=atol) if K > SMALL_SET else np.arange(K)
+            keep = prune(cand, tol, atol=atol, deadline=deadline) if K > SMALL_SET else np.arange(K)
             vec_o, ptr_o = cand[keep], keep[:, None]
             if acc_vec is None:
                 acc_vec, acc_ptr = vec_o, ptr_o
             else:
+                if max_cross is not None and acc_vec.shape[0] * vec_o.shape[0] > max_cross:
+                    raise BudgetExceededError(
+                        f"exact backup: a cross-sum of {acc_vec.shape[0]} x {vec_o.shape[0]} alpha vectors exceeds "
+                        f"max_cross={max_cross} (raise max_alpha, or use hsvi2 for a bounded-time answer)")
                 acc_vec, acc_ptr = _cross_sum(acc_vec, acc_ptr, vec_o, ptr_o)
-                keep = prune(acc_vec, tol, atol=atol)
+                keep = prune(acc_vec, tol, atol=atol, deadline=deadline)
                 acc_vec, acc_ptr = acc_vec[keep], acc_ptr[keep]
         vecs.append(acc_vec)
         ptrs.append(acc_ptr)
         acts.append(np.full(acc_vec.shape[0], a))
     allv, allp, alla = np.vstack(vecs), np.vstack(ptrs), np.concatenate(acts)
-    keep = prune(allv, tol, atol=atol)
+    keep = prune(allv, tol, atol=atol, deadline=deadline)
     return AlphaSet(alpha=readonly(allv[keep]), action=readonly(alla[keep].astype(np.int64)), next=readonly(allp[keep].astype(np.int64)))
 
 
@@ -421,8 +432,10 @@ def discounted_value_iteration(model: POMDP, tol: float = 1e-6, max_iter: int = 
     ``delta_n`` starts coarse (a tenth of the current residual's share) and shrinks to
     ``tol (1 - gamma) / (8 |O|)`` so that pruning costs at most ``tol / 4`` of the final gap.
     Guarantee: ``lower <= V*(b0) <= upper`` always; when ``converged``, ``upper - lower <= tol``.  Stops
-    unconverged when the set exceeds ``max_alpha`` vectors or after ``max_seconds`` (the interval, then
-    also capped by the fast informed bound, is still valid).
+    unconverged when the set exceeds ``max_alpha`` vectors, when a backup's cross-sum would exceed
+    ``100 max_alpha`` vectors, or after ``max_seconds`` (checked inside a backup too, before every pruning LP:
+    one backup of tiger-grid ran for minutes); the interval, then also capped by the fast informed bound, is
+    still valid (``info["stopped"]`` says which budget).
     """
     if model.criterion != "discounted":
         raise NotApplicableError("discounted_value_iteration needs a discounted POMDP (use finite_horizon_value_iteration)")
@@ -439,10 +452,16 @@ def discounted_value_iteration(model: POMDP, tol: float = 1e-6, max_iter: int = 
     n = 0
     V_prev = V
     eps = 0.0
+    deadline = (t0 + max_seconds, "max_seconds") if np.isfinite(max_seconds) else None
+    stopped, incomplete = None, False
     for n in range(1, max_iter + 1):
         delta = delta_final if not np.isfinite(est) else max(delta_final, 0.1 * (1.0 - gamma) * est / (2 * nO))
+        try:
+            V_new = exact_backup(model, V, gamma, atol=delta, deadline=deadline, max_cross=100 * max_alpha)
+        except BudgetExceededError as exc:   # the last complete set V stays valid
+            stopped, incomplete = ("max_seconds" if str(exc) == "max_seconds" else "max_alpha"), True
+            break
         eps = 2 * nO * delta
-        V_new = exact_backup(model, V, gamma, atol=delta)
         lower = V_new.value(b0)
         est = float(np.max(np.max(V_new.alpha @ B.T, axis=0) - np.max(V.alpha @ B.T, axis=0)))
         V_prev, V = V, V_new
@@ -452,15 +471,16 @@ def discounted_value_iteration(model: POMDP, tol: float = 1e-6, max_iter: int = 
             hist.append((time.perf_counter() - t0, lower, upper))
             converged = upper - lower <= tol
         if converged or len(V) > max_alpha or time.perf_counter() - t0 > max_seconds:
+            stopped = None if converged else ("max_alpha" if len(V) > max_alpha else "max_seconds")
             break
     if not converged:
-        if len(V) <= max_alpha:
+        if len(V) <= max_alpha and V is not V_prev and not incomplete:
             upper = min(upper, lower + eps + gamma * (bellman_residual(V, V_prev) + eps) / (1.0 - gamma))
         upper = min(upper, fast_informed_upper(model, b0))
         hist.append((time.perf_counter() - t0, lower, upper))
     return POMDPSolution(value=lower, lower=lower, upper=upper, alpha=V, iterations=n, converged=converged,
                          method="incremental_pruning_certified", seconds=time.perf_counter() - t0,
-                         history=np.asarray(hist).reshape(-1, 3), info={"previous": V_prev})
+                         history=np.asarray(hist).reshape(-1, 3), info={"previous": V_prev, "stopped": stopped})
 
 
 # ================================================================================ MDP-based upper bounds
