@@ -1116,7 +1116,7 @@ POMDP_METHODS = ("auto",)
 
 
 def solve_pomdp_summary(model: POMDP, *, method: str = "auto", discount_tol: float | None = None,
-                        tol: float | None = None) -> dict:
+                        tol: float | None = None, max_seconds: float | None = None) -> dict:
     """Solve ``model`` at ``b0`` and return a plain dict (what ``mdplab solve FILE.POMDP`` prints).
 
     * finite horizon (``model.horizon = H``): the exact ``H``-step value by incremental pruning
@@ -1127,6 +1127,8 @@ def solve_pomdp_summary(model: POMDP, *, method: str = "auto", discount_tol: flo
       ``certified`` (``upper - lower <= tol``), ``tol, n_alpha, seconds, method, iterations``.
 
     ``method`` must be ``"auto"`` (:data:`POMDP_METHODS`): any other raises :class:`ModelError`.
+    ``max_seconds`` (discounted only; default ``MAX_EXACT_SECONDS + POINT_BASED_SECONDS``): the whole time
+    budget, at most half of it (and at most ``MAX_EXACT_SECONDS``) for exact VI, the rest for HSVI2.
     """
     if not isinstance(model, POMDP):
         raise ModelError(f"solve_pomdp_summary needs a POMDP; got {type(model).__name__}")
@@ -1141,11 +1143,15 @@ def solve_pomdp_summary(model: POMDP, *, method: str = "auto", discount_tol: flo
     eps = discount_tol if discount_tol is not None else (tol if tol is not None else 1e-6)
     if not (eps > 0 and np.isfinite(eps)):   # inf would certify any interval, even an unbounded one
         raise ModelError(f"discount_tol (--discount-tol) must be a finite number > 0; got {shown(eps)}")
-    sol = discounted_value_iteration(model, tol=eps, max_alpha=MAX_EXACT_ALPHA, max_seconds=MAX_EXACT_SECONDS)
+    if max_seconds is not None and not (max_seconds > 0 and np.isfinite(max_seconds)):
+        raise ModelError(f"max_seconds (--max-seconds) must be a finite number > 0; got {shown(max_seconds)}")
+    total = MAX_EXACT_SECONDS + POINT_BASED_SECONDS if max_seconds is None else float(max_seconds)
+    sol = discounted_value_iteration(model, tol=eps, max_alpha=MAX_EXACT_ALPHA,
+                                     max_seconds=min(MAX_EXACT_SECONDS, total / 2))
     lower, upper = sol.lower, sol.upper
     if not sol.converged:
         # both intervals contain V*(b0), so their intersection does too
-        pb = hsvi2(model, max_seconds=POINT_BASED_SECONDS, tol=eps)
+        pb = hsvi2(model, max_seconds=max(total - (time.perf_counter() - t0), 1e-3), tol=eps)
         if pb.lower > lower:
             sol = pb
         lower, upper = max(lower, pb.lower), min(upper, pb.upper)

@@ -103,7 +103,7 @@ def _no_proper_policy_model():
     (lambda p: _pomdp_file(p, goal_tiger()), ["--total-reward", "--method", "vi"], ["got --method vi"]),
     (lambda p: _pomdp_file(p, goal_tiger()), ["--total-reward", "--max-seconds", "0"], ["--max-seconds must be > 0"]),
     (lambda p: _pomdp_file(p, goal_tiger()), ["--goal", "2"], ["--goal applies to --total-reward"]),
-    (lambda p: _pomdp_file(p, goal_tiger(), discount="0.95"), ["--max-seconds", "5"], ["--max-seconds applies to --total-reward"]),
+    (lambda p: _pomdp_file(p, goal_tiger(), discount="0.95"), ["--max-trials", "5"], ["--max-trials applies to --total-reward"]),
     # a discount-1 file without a criterion flag: the reader's "needs a horizon", now naming --total-reward too
     (lambda p: _pomdp_file(p, goal_tiger()), [], ["needs a horizon", "--total-reward"]),
     # a POMDP without goal states (the discounted Tiger's layout)

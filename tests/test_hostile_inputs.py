@@ -659,3 +659,22 @@ def test_pomdp_exact_vi_respects_max_seconds_inside_a_backup():
     assert time.perf_counter() - t0 < 15.0          # generous: the unbounded backup takes about 50 s
     assert not sol.converged and sol.info["stopped"] == "max_seconds"
     assert np.isfinite(sol.lower) and sol.lower <= sol.upper
+
+
+def test_cli_max_seconds_bounds_a_discounted_pomdp_and_is_refused_elsewhere(tmp_path):
+    """``--max-seconds`` is the whole time budget of a discounted POMDP solve (exact VI, then HSVI2); on an MDP
+    file it is refused with a message naming the flag, and a non-finite budget is refused (exit 2)."""
+    from mdplab.cli import main
+
+    pomdp = tmp_path / "tiger.POMDP"
+    pomdp.write_text("discount: 0.95\nvalues: reward\nstates: tiger-left tiger-right\nactions: listen open-left "
+                     "open-right\nobservations: tiger-left tiger-right\nT: listen\nidentity\nT: open-left\nuniform\n"
+                     "T: open-right\nuniform\nO: listen\n0.85 0.15\n0.15 0.85\nO: open-left\nuniform\nO: open-right\n"
+                     "uniform\nR: listen : * : * : * -1\nR: open-left : tiger-left : * : * -100\nR: open-left : "
+                     "tiger-right : * : * 10\nR: open-right : tiger-left : * : * 10\nR: open-right : tiger-right : * : "
+                     "* -100\n")
+    assert main(["solve", str(pomdp), "--max-seconds", "30", "--discount-tol", "1e-4", "--json"]) == 0
+    assert main(["solve", str(pomdp), "--max-seconds", "inf", "--json"]) == 2
+    mdp = tmp_path / "m.npz"
+    np.savez(mdp, P=np.full((2, 1, 2), 0.5), R=np.zeros((2, 1)), discount=0.9)
+    assert main(["solve", str(mdp), "--max-seconds", "5"]) == 2

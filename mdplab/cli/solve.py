@@ -42,7 +42,8 @@ def add_arguments(s: argparse.ArgumentParser) -> None:
                    help="--total-reward on a POMDP: the goal states (indices or state names; default: the states "
                         "absorbing with reward 0 under every action)")
     s.add_argument("--max-seconds", type=float, default=None,
-                   help="--total-reward on a POMDP: time budget of the bound search (default 60)")
+                   help="POMDP: time budget (discounted: exact VI then HSVI2, default 120 in all; --total-reward: the "
+                        "bound search, default 60)")
     s.add_argument("--max-trials", type=int, default=None,
                    help="--total-reward on a POMDP: trial budget of the bound search (default 1000)")
     s.add_argument("--json", action="store_true", help="print one JSON object (nothing else on stdout)")
@@ -122,8 +123,9 @@ def solve_file(path: str, *, method: str = "auto", discount: float | None = None
 
     goal_flags = [f for f, v in (("--goal", goal), ("--max-seconds", max_seconds), ("--max-trials", max_trials))
                   if v is not None]
-    if goal_flags and not total_reward:
-        raise ModelError(f"{', '.join(goal_flags)} applies to --total-reward on a .POMDP file (goal states) only")
+    only_goal = [f for f in goal_flags if f != "--max-seconds"]   # --max-seconds also bounds a discounted POMDP
+    if only_goal and not total_reward:
+        raise ModelError(f"{', '.join(only_goal)} applies to --total-reward on a .POMDP file (goal states) only")
     if max_seconds is not None and not max_seconds > 0:
         raise ModelError(f"--max-seconds must be > 0; got {max_seconds:g}")
     if max_trials is not None and max_trials < 0:
@@ -178,7 +180,14 @@ def solve_file(path: str, *, method: str = "auto", discount: float | None = None
     if isinstance(model, POMDP):
         from mdplab.pomdp_planning import solve_pomdp_summary
 
-        return model, solve_pomdp_summary(model, method=method, discount_tol=discount_tol, tol=tol)
+        if max_seconds is not None and model.criterion != "discounted":
+            raise ModelError(f"--max-seconds bounds the discounted or goal (--total-reward) POMDP solvers; {path} is "
+                             f"solved exactly at its finite horizon")
+        return model, solve_pomdp_summary(model, method=method, discount_tol=discount_tol, tol=tol,
+                                          max_seconds=max_seconds)
+    if max_seconds is not None:
+        raise ModelError(f"--max-seconds applies to .POMDP files (discounted, or --total-reward); {path} holds a "
+                         f"model of type {type(model).__name__}")
     if discount_tol is not None:
         raise ModelError(f"--discount-tol applies to .POMDP files only; {path} holds an MDP (use --tol)")
     if model.criterion == "finite":  # backward induction stores values, q and a policy per stage
@@ -231,6 +240,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"mdplab solve: {args.file}: the answer is NOT certified (converged: false): upper - lower = "
               f"{out['upper'] - out['lower']:.6g} is above --tol {out['tol']:g} after {out['iterations']} trials and "
               f"{out['seconds']:.3g} s (raise --max-seconds / --max-trials or loosen --tol); "
+              + ("--best-effort: exit 0" if args.best_effort else "exit code 3 (--best-effort accepts it)"),
+              file=sys.stderr)
+        return 0 if args.best_effort else 3
+    if not certified and "upper" in out and "lower" in out:     # discounted POMDP: exact VI, then HSVI2
+        print(f"mdplab solve: {args.file}: the answer is NOT certified (certified: false): upper - lower = "
+              f"{out['upper'] - out['lower']:.6g} is above --discount-tol {out['tol']:g} after {out['seconds']:.3g} s "
+              f"(raise --max-seconds, default 120, or loosen --discount-tol); "
               + ("--best-effort: exit 0" if args.best_effort else "exit code 3 (--best-effort accepts it)"),
               file=sys.stderr)
         return 0 if args.best_effort else 3
