@@ -28,19 +28,26 @@ def belief_update(P, O, b, a, o, out):
     return total
 
 
+@njit(inline="always", cache=True)
+def predict(P, b, a, pred):
+    """``pred[s'] = sum_s b(s) P[s, a, s']`` (the states with ``b(s) = 0`` skipped)."""
+    S = P.shape[0]
+    for s1 in range(S):
+        pred[s1] = 0.0
+    for s in range(S):
+        bs = b[s]
+        if bs != 0.0:
+            for s1 in range(S):
+                pred[s1] += bs * P[s, a, s1]
+
+
 @njit(cache=True)
 def belief_successors(P, O, b, pred, out, prob):
     """``pred (S,)`` is scratch space; ``out (A, O, S)``, ``prob (A, O)``."""
     S, A, _ = P.shape
     nO = O.shape[2]
     for a in range(A):
-        for s1 in range(S):
-            pred[s1] = 0.0
-        for s in range(S):
-            bs = b[s]
-            if bs != 0.0:
-                for s1 in range(S):
-                    pred[s1] += bs * P[s, a, s1]
+        predict(P, b, a, pred)
         for o in range(nO):
             total = 0.0
             for s1 in range(S):

@@ -29,42 +29,39 @@ outside their loops and validate nothing.  No fastmath: the callers' rounding al
 import numpy as np
 from numba import njit
 
-from .belief import belief_successors
+from .belief import belief_successors, predict
+
+
+@njit(inline="always", cache=True)
+def _support(x, idx):
+    """Write the indices of the non-zeros of ``x`` into ``idx``; return how many there are."""
+    m = 0
+    for s in range(x.shape[0]):
+        if x[s] != 0.0:
+            idx[m] = s
+            m += 1
+    return m
 
 
 @njit(cache=True)
 def lower_values(alpha, K, B, idx, out):
     """``out[j] = max_{k < K} alpha[k] . B[j]``; ``idx (S,)`` int64 scratch."""
-    N, S = B.shape
-    for j in range(N):
-        m = 0
-        for s in range(S):
-            if B[j, s] != 0.0:
-                idx[m] = s
-                m += 1
-        best = -np.inf
-        for k in range(K):
-            v = 0.0
-            for t in range(m):
-                s = idx[t]
-                v += alpha[k, s] * B[j, s]
-            if v > best:
-                best = v
-        out[j] = best
+    for j in range(B.shape[0]):
+        _, out[j] = _best_vector(alpha, K, B[j], idx, _support(B[j], idx))
 
 
 @njit(cache=True)
 def best_vectors(alpha, K, B, idx, out):
     """``out[j] = argmax_{k < K} alpha[k] . B[j]`` (first maximiser); ``idx (S,)`` int64 scratch."""
-    N, S = B.shape
-    for j in range(N):
-        m = 0
-        for s in range(S):
-            if B[j, s] != 0.0:
-                idx[m] = s
-                m += 1
-        kb, _ = _best_vector(alpha, K, B[j], idx, m)
-        out[j] = kb
+    for j in range(B.shape[0]):
+        out[j], _ = _best_vector(alpha, K, B[j], idx, _support(B[j], idx))
+
+
+@njit(inline="always", cache=True)
+def _successor(pred, O, a, o, x):
+    """``x[s'] = pred[s'] O[a, s', o]`` (the unnormalised successor belief)."""
+    for s1 in range(x.shape[0]):
+        x[s1] = pred[s1] * O[a, s1, o]
 
 
 @njit(cache=True)
@@ -92,22 +89,14 @@ def lower_point_backup(P, O, R, gamma, alpha, K, b, pred, x, idx, k_best, w, out
     best_val = -np.inf
     best_a = 0
     for a in range(A):
-        for s1 in range(S):
-            pred[s1] = 0.0
+        predict(P, b, a, pred)
         val = 0.0
         for s in range(S):
-            bs = b[s]
-            if bs != 0.0:
-                val += bs * R[s, a]
-                for s1 in range(S):
-                    pred[s1] += bs * P[s, a, s1]
+            if b[s] != 0.0:
+                val += b[s] * R[s, a]
         for o in range(nO):
-            m = 0
-            for s1 in range(S):
-                x[s1] = pred[s1] * O[a, s1, o]
-                if x[s1] != 0.0:
-                    idx[m] = s1
-                    m += 1
+            _successor(pred, O, a, o, x)
+            m = _support(x, idx)
             if m > 0:
                 kb, vb = _best_vector(alpha, K, x, idx, m)
                 val += gamma * vb
@@ -115,28 +104,15 @@ def lower_point_backup(P, O, R, gamma, alpha, K, b, pred, x, idx, k_best, w, out
             best_val = val
             best_a = a
     a = best_a
-    for s1 in range(S):
-        pred[s1] = 0.0
-    for s in range(S):
-        bs = b[s]
-        if bs != 0.0:
-            for s1 in range(S):
-                pred[s1] += bs * P[s, a, s1]
+    predict(P, b, a, pred)
     for o in range(nO):
-        m = 0
-        for s1 in range(S):
-            x[s1] = pred[s1] * O[a, s1, o]
-            if x[s1] != 0.0:
-                idx[m] = s1
-                m += 1
+        _successor(pred, O, a, o, x)
+        m = _support(x, idx)
         if m == 0:
             # o is impossible at b: any continuation is a valid plan; take the best under O[a, :, o] / S
-            m = 0
             for s1 in range(S):
                 x[s1] = O[a, s1, o]
-                if x[s1] != 0.0:
-                    idx[m] = s1
-                    m += 1
+            m = _support(x, idx)
         kb, vb = _best_vector(alpha, K, x, idx, m)
         k_best[o] = kb
     for s1 in range(S):
