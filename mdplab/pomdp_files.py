@@ -296,6 +296,18 @@ def alpha_policy_finite_value(model: POMDP, alpha: np.ndarray, action: np.ndarra
 
 
 # ------------------------------------------------------------------------------------------------ CLI helper
+def policy_graph_start(model: POMDP, path: Path, graph: Any) -> tuple[int, str]:
+    """The start node of the ``.pg`` graph at ``path`` and the rule that chose it: node 0, or, when an ``.alpha``
+    file of the same name lies beside it with one vector per node (pomdp-solve's pair), the node whose vector is
+    best at ``b0``."""
+    sibling = Path(path).with_suffix(".alpha")     # pomdp-solve's nodes line up with the vectors of its .alpha file
+    if sibling.is_file():
+        alpha, _ = read_alpha(sibling, n_states=model.n_states)
+        if alpha.shape[0] == graph.action.shape[0]:
+            return int(np.argmax(alpha @ model.b0)), f"argmax of {sibling.name} at b0"
+    return 0, "node 0"
+
+
 def evaluate_policy_file(model: POMDP, path: str | Path, horizon: int | None = None) -> dict:
     """What ``mdplab evaluate MODEL.POMDP POLICY`` prints: for a ``.pg`` file the exact value at ``b0`` of the
     graph (discounted, or ``H`` steps with a horizon) started at node 0, or, when an ``.alpha`` file of the same
@@ -309,12 +321,7 @@ def evaluate_policy_file(model: POMDP, path: str | Path, horizon: int | None = N
     H = horizon if horizon is not None else (model.horizon if model.criterion == "finite" else None)
     if path.suffix.lower() == ".pg":
         graph = read_pg(path, n_observations=model.n_observations)
-        start, how = 0, "node 0"
-        sibling = path.with_suffix(".alpha")     # pomdp-solve's nodes line up with the vectors of its .alpha file
-        if sibling.is_file():
-            alpha, _ = read_alpha(sibling, n_states=model.n_states)
-            if alpha.shape[0] == graph.action.shape[0]:
-                start, how = int(np.argmax(alpha @ model.b0)), f"argmax of {sibling.name} at b0"
+        start, how = policy_graph_start(model, path, graph)
         V = policy_graph_finite_value(model, graph, H) if H is not None else policy_graph_value(model, graph)
         return {"policy": "policy_graph", "nodes": int(graph.action.shape[0]), "horizon": H, "start_node": start,
                 "start_rule": how, "value_b0": value_at(model.b0, V[start]), "node_values": V}

@@ -626,16 +626,10 @@ def test_solver_messages_show_numpy_scalars_as_plain_numbers(kw):
 def test_pomdp_discount_tol_inf_is_refused(tmp_path):
     """``--discount-tol inf`` was accepted and printed ``certified: true`` with an unbounded upper bound: a
     vacuous certificate.  A finite positive tolerance is required."""
-    from mdplab.pomdp import POMDP
     from mdplab.pomdp_planning import solve_pomdp_summary
+    from test_pomdp_files import tiger
 
-    P = np.zeros((2, 3, 2))
-    P[:, 0] = np.eye(2)
-    P[:, 1:] = 0.5
-    O = np.zeros((3, 2, 2))
-    O[0] = [[0.85, 0.15], [0.15, 0.85]]
-    O[1:] = 0.5
-    m = POMDP(P, O, np.array([[-1.0, -100.0, 10.0], [-1.0, 10.0, -100.0]]), discount=0.95)
+    m = tiger(0.95)
     for bad in (np.inf, np.float64(np.inf), 0.0, -1.0, np.nan):
         with pytest.raises(ValueError, match="must be a finite number > 0") as err:
             solve_pomdp_summary(m, discount_tol=bad)

@@ -28,6 +28,15 @@ def policy_backup_csr(indptr, indices, data, R, gamma, pi, v, v_out):
         v_out[s] = R[s, a] + gamma * dot_csr(indptr, indices, data, s * A + a, v)
 
 
+@njit(inline="always", fastmath=FASTMATH, cache=True)
+def _policy_row_ell(indices, data, R, gamma, pi, v, v_out, s, A):
+    """``v_out[s] = R[s, pi[s]] + gamma P[s, pi[s]] . v``; returns the increment ``v_out[s] - v[s]``."""
+    a = pi[s]
+    x = R[s, a] + gamma * dot_ell(indices, data, s * A + a, v)
+    v_out[s] = x
+    return x - v[s]
+
+
 @njit(parallel=True, fastmath=FASTMATH, cache=True)
 def policy_backup_ell(indices, data, R, gamma, pi, v, v_out):
     """Also returns ``(min, max)`` of the increments ``v_out - v``: the evaluation loops of the solvers
@@ -36,10 +45,7 @@ def policy_backup_ell(indices, data, R, gamma, pi, v, v_out):
     lo = np.inf
     hi = -np.inf
     for s in prange(S):
-        a = pi[s]
-        x = R[s, a] + gamma * dot_ell(indices, data, s * A + a, v)
-        v_out[s] = x
-        d = x - v[s]
+        d = _policy_row_ell(indices, data, R, gamma, pi, v, v_out, s, A)
         lo = min(lo, d)
         hi = max(hi, d)
     return lo, hi
@@ -71,10 +77,7 @@ def _policy_backup_ell_serial(indices, data, R, gamma, pi, v, v_out):
     lo = np.inf
     hi = -np.inf
     for s in range(S):
-        a = pi[s]
-        x = R[s, a] + gamma * dot_ell(indices, data, s * A + a, v)
-        v_out[s] = x
-        d = x - v[s]
+        d = _policy_row_ell(indices, data, R, gamma, pi, v, v_out, s, A)
         lo = min(lo, d)
         hi = max(hi, d)
     return lo, hi

@@ -121,7 +121,7 @@ def evaluate_goal_policy_graph(model, policy_path: str) -> dict:
     from scipy.sparse.csgraph import breadth_first_order
 
     from mdplab.errors import FileFormatError, NotApplicableError
-    from mdplab.pomdp_files import _graph_operator, policy_graph_value, read_alpha, read_pg, value_at
+    from mdplab.pomdp_files import _graph_operator, policy_graph_start, policy_graph_value, read_pg, value_at
     from mdplab.pomdp_goal import pomdp_goal_states
 
     path = Path(policy_path)
@@ -132,12 +132,7 @@ def evaluate_goal_policy_graph(model, policy_path: str) -> dict:
         raise FileFormatError(f"{path}: no such file")
     goal = pomdp_goal_states(model)
     graph = read_pg(path, n_observations=model.n_observations)
-    start, how = 0, "node 0"
-    sibling = path.with_suffix(".alpha")            # pomdp-solve's nodes line up with the vectors of its .alpha file
-    if sibling.is_file():
-        alpha, _ = read_alpha(sibling, n_states=model.n_states)
-        if alpha.shape[0] == graph.action.shape[0]:
-            start, how = int(np.argmax(alpha @ model.b0)), f"argmax of {sibling.name} at b0"
+    start, how = policy_graph_start(model, path, graph)
     graph = replace(graph, start=start)
     try:
         V = policy_graph_value(model, graph, gamma=1.0)  # refuses missing successors and reward-earning cycles

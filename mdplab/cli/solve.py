@@ -236,17 +236,14 @@ def run(args: argparse.Namespace) -> int:
         print("values:", np.array2string(np.asarray(out["values"]), precision=6, threshold=20))
         print("policy:", np.array2string(np.asarray(out["policy"]), threshold=40))
     certified = out.get("converged", out.get("certified", True))
-    if not certified and out.get("criterion") == "total" and "upper" in out:
-        print(f"mdplab solve: {args.file}: the answer is NOT certified (converged: false): upper - lower = "
-              f"{out['upper'] - out['lower']:.6g} is above --tol {out['tol']:g} after {out['iterations']} trials and "
-              f"{out['seconds']:.3g} s (raise --max-seconds / --max-trials or loosen --tol); "
-              + ("--best-effort: exit 0" if args.best_effort else "exit code 3 (--best-effort accepts it)"),
-              file=sys.stderr)
-        return 0 if args.best_effort else 3
-    if not certified and "upper" in out and "lower" in out:     # discounted POMDP: exact VI, then HSVI2
-        print(f"mdplab solve: {args.file}: the answer is NOT certified (certified: false): upper - lower = "
-              f"{out['upper'] - out['lower']:.6g} is above --discount-tol {out['tol']:g} after {out['seconds']:.3g} s "
-              f"(raise --max-seconds, default 120, or loosen --discount-tol); "
+    if not certified and "upper" in out and "lower" in out:     # POMDP bounds: goal (total) or discounted
+        goal = out.get("criterion") == "total"
+        spent = f"{out['iterations']} trials and {out['seconds']:.3g} s" if goal else f"{out['seconds']:.3g} s"
+        raise_ = ("--max-seconds / --max-trials or loosen --tol" if goal
+                  else "--max-seconds, default 120, or loosen --discount-tol")
+        print(f"mdplab solve: {args.file}: the answer is NOT certified: upper - lower = "
+              f"{out['upper'] - out['lower']:.6g} is above {'--tol' if goal else '--discount-tol'} {out['tol']:g} "
+              f"after {spent} (raise {raise_}); "
               + ("--best-effort: exit 0" if args.best_effort else "exit code 3 (--best-effort accepts it)"),
               file=sys.stderr)
         return 0 if args.best_effort else 3
