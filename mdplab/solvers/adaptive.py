@@ -325,8 +325,8 @@ def _adaptive_evaluation(model: MDP, pi: np.ndarray, x: np.ndarray, w: np.ndarra
                 span = hi - lo
                 switch = switch_ratio > 0 and span > switch_ratio * previous_span
                 candidate = not switch and sweep >= 2 and 0 < span < previous_span and span > target and \
-                    np.log(enough / span) / np.log(span / previous_span) >= needed_min
-            if candidate:
+                    np.isfinite(needed_min) and np.log(enough / span) / np.log(span / previous_span) >= needed_min
+            if candidate:   # sweeps predicted to reach `enough` at the last contraction (the kernel's test)
                 needed = np.log(enough / span) / np.log(span / previous_span)
                 if needed_min == DIRECT_MIN_SWEEPS:   # the pre-test only: now the cost model
                     needed_min = _direct_threshold(model, pi, schedule, stable, estimate=False)
