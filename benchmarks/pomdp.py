@@ -13,9 +13,14 @@
    ``heuristic_search_value_iteration``: HSVI in numpy) and the new ``hsvi2`` (numba kernels), next to the
    reference information of ../shared/data/reference_values/pomdp_reference_values.json (published values with
    their source, else the file's own note and the FIB / blind bounds computed there).
+4. With ``--pomdpsol PATH`` the same table for SARSOP (Kurniawati, Hsu & Lee 2008), run as the peer's own
+   ``pomdpsol`` binary (built by the user from https://github.com/AdaCompNUS/sarsop; not shipped here) on the
+   same file with ``--timeout`` = ``--pb-seconds`` and ``--precision 1e-6``.  Its bounds are read from the
+   progress table it prints (``Time | #Trial | #Backup | LBound | UBound | ...``); the time column is
+   pomdpsol's own clock.  pomdpsol's bounds carry no floating-point allowance, hsvi2's do (about 1e-10).
 
 Run: ``python benchmarks/pomdp.py [--max-h 6] [--peer-timeout 60] [--pb-seconds 60] [--files hallway,tiger-grid]
-[--only-pb] [--solvers perseus,hsvi,hsvi2]``.
+[--only-pb] [--solvers perseus,hsvi,hsvi2] [--pomdpsol /path/to/pomdpsol]``.
 """
 from __future__ import annotations
 
@@ -23,7 +28,10 @@ import argparse
 import json
 import multiprocessing as mp
 import os
+import re
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -127,7 +135,46 @@ def bounds_at(history: np.ndarray, t: float) -> tuple[float, float, float] | Non
     return None if i < 0 else tuple(history[i])
 
 
-def gap_vs_time(short: str, seconds: float, solvers: list[str]) -> list[tuple]:
+#: one row of pomdpsol's progress table: time, #trial, #backup, lower, upper, precision, #alphas, #beliefs
+_SARSOP_ROW = re.compile(r"^\s*([0-9.eE+-]+)\s+\d+\s+\d+\s+([0-9.eE+-]+)\s+([0-9.eE+-]+)\s+[0-9.eE+-]+\s+\d+\s+\d+\s*$")
+
+
+def sarsop_history(text: str) -> np.ndarray:
+    """``(seconds, lower, upper)`` rows of pomdpsol's progress table (its time column, its bounds)."""
+    rows = [tuple(float(g) for g in m.groups()) for m in map(_SARSOP_ROW.match, text.splitlines()) if m]
+    return np.asarray(rows, dtype=np.float64).reshape(-1, 3)
+
+
+def run_pomdpsol(pomdpsol: str, path: Path, seconds: float) -> tuple[np.ndarray, str]:
+    """Run the peer's ``pomdpsol`` on ``path`` for ``seconds``; its history and how it ended (last message)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [pomdpsol, str(path), "--timeout", f"{seconds:g}", "--precision", "1e-6",
+               "--output", str(Path(tmp) / "out.policy")]
+        try:
+            out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120.0, cwd=tmp)
+        except subprocess.TimeoutExpired:
+            return np.empty((0, 3)), f"pomdpsol did not stop within {seconds + 120.0:g} s"
+    text = out.stdout + out.stderr
+    end = [ln.strip() for ln in text.splitlines() if ln.strip().startswith(("ERROR", "Preset timeout",
+                                                                             "target precision reached"))]
+    status = end[0] if end else f"exit code {out.returncode}"
+    return sarsop_history(text), status
+
+
+def time_cells(history: np.ndarray, seconds: float) -> tuple[list[tuple], str]:
+    """The history's rows at the report times, and one line showing them (start row first).  A time after the
+    run ended shows the final bounds (they hold from then on)."""
+    cells = [(t, bounds_at(history, t)) for t in REPORT_TIMES if t <= seconds + 1e-9]
+
+    def gap(r) -> str:
+        g = r[2] - r[1]
+        return f"{g:.4f}" if g >= 1e-4 else f"{g:.1e}"
+
+    txt = "  ".join(f"~{t:g}s [{r[1]:.4f}, {r[2]:.4f}] gap {gap(r)}" if r else f"~{t:g}s -" for t, r in cells)
+    return cells, f"start [{history[0, 1]:.4f}, {history[0, 2]:.4f}]  {txt}"
+
+
+def gap_vs_time(short: str, seconds: float, solvers: list[str], pomdpsol: str | None = None) -> list[tuple]:
     name = FILES.get(short, short)
     m = read_cassandra(DATA / "pomdp" / name)
     runs = {"perseus": lambda: point_based_value_iteration(m, max_seconds=seconds, n_beliefs=512, seed=0),
@@ -135,16 +182,20 @@ def gap_vs_time(short: str, seconds: float, solvers: list[str]) -> list[tuple]:
             "hsvi2": lambda: hsvi2(m, max_seconds=seconds, tol=1e-6)}
     print(f"{name}: S={m.n_states} A={m.n_actions} O={m.n_observations}; {reference_note(name)}", flush=True)
     rows = []
+    if pomdpsol:
+        hist, status = run_pomdpsol(pomdpsol, DATA / "pomdp" / name, seconds)
+        if hist.shape[0] == 0:
+            print(f"  sarsop   no progress rows ({status})", flush=True)
+        else:
+            cells, txt = time_cells(hist, seconds)
+            print(f"  sarsop   {txt}  (end {hist[-1, 0]:.1f}s [{hist[-1, 1]:.6f}, {hist[-1, 2]:.6f}]; {status})",
+                  flush=True)
+            rows.append((short, "sarsop", cells))
     for label in solvers:
         sol = runs[label]()
-        cells = []
-        for t in [x for x in REPORT_TIMES if x <= seconds + 1e-9]:
-            row = bounds_at(sol.history, t)
-            cells.append((t, row))
-        txt = "  ".join(f"~{t:g}s [{r[1]:.4f}, {r[2]:.4f}] gap {r[2] - r[1]:.4f}" if r else f"~{t:g}s -"
-                        for t, r in cells)
-        print(f"  {label:8s} start [{sol.history[0, 1]:.4f}, {sol.history[0, 2]:.4f}]  {txt}  "
-              f"(end {sol.seconds:.1f}s, {sol.iterations} rounds/trials, {sol.n_alpha} vectors)", flush=True)
+        cells, txt = time_cells(sol.history, seconds)
+        print(f"  {label:8s} {txt}  (end {sol.seconds:.1f}s [{sol.lower:.6f}, {sol.upper:.6f}], {sol.iterations} "
+              f"rounds/trials, {sol.n_alpha} vectors)", flush=True)
         rows.append((short, label, cells))
     return rows
 
@@ -167,14 +218,21 @@ def main(argv=None) -> int:
     ap.add_argument("--solvers", default="perseus,hsvi,hsvi2", help="comma-separated: perseus, hsvi, hsvi2")
     ap.add_argument("--only-tiger", action="store_true", help="skip the point-based bound runs")
     ap.add_argument("--only-pb", action="store_true", help="skip the Tiger tables (exact VI, pomdp-py)")
+    ap.add_argument("--pomdpsol", default=None,
+                    help="path to a SARSOP pomdpsol binary: adds SARSOP's bounds over time to the point-based table")
     args = ap.parse_args(argv)
+    if args.pomdpsol and not (os.path.isfile(args.pomdpsol) and os.access(args.pomdpsol, os.X_OK)):
+        print(f"--pomdpsol: {args.pomdpsol} is not an executable file (build pomdpsol from "
+              "https://github.com/AdaCompNUS/sarsop and pass its path)", file=sys.stderr)
+        return 2
     if not args.only_pb:
         tiger_table(args.max_h, args.peer_timeout)
         certify_tiger(args.certify_tol)
     if not args.only_tiger:
         warm_up()
         for short in args.files.split(","):
-            gap_vs_time(short.strip(), args.pb_seconds, [x.strip() for x in args.solvers.split(",")])
+            gap_vs_time(short.strip(), args.pb_seconds, [x.strip() for x in args.solvers.split(",") if x.strip()],
+                        args.pomdpsol)
     return 0
 
 
