@@ -20,7 +20,7 @@
    pomdpsol's own clock.  pomdpsol's bounds carry no floating-point allowance, hsvi2's do (about 1e-10).
 
 Run: ``python benchmarks/pomdp.py [--max-h 6] [--peer-timeout 60] [--pb-seconds 60] [--files hallway,tiger-grid]
-[--only-pb] [--solvers perseus,hsvi,hsvi2] [--pomdpsol /path/to/pomdpsol]``.
+[--only-pb] [--solvers perseus,hsvi,hsvi2] [--pomdpsol /path/to/pomdpsol] [--plot bounds.png]``.
 """
 from __future__ import annotations
 
@@ -190,14 +190,40 @@ def gap_vs_time(short: str, seconds: float, solvers: list[str], pomdpsol: str | 
             cells, txt = time_cells(hist, seconds)
             print(f"  sarsop   {txt}  (end {hist[-1, 0]:.1f}s [{hist[-1, 1]:.6f}, {hist[-1, 2]:.6f}]; {status})",
                   flush=True)
-            rows.append((short, "sarsop", cells))
+            rows.append((short, "sarsop", cells, hist))
     for label in solvers:
         sol = runs[label]()
         cells, txt = time_cells(sol.history, seconds)
         print(f"  {label:8s} {txt}  (end {sol.seconds:.1f}s [{sol.lower:.6f}, {sol.upper:.6f}], {sol.iterations} "
               f"rounds/trials, {sol.n_alpha} vectors)", flush=True)
-        rows.append((short, label, cells))
+        rows.append((short, label, cells, sol.history))
     return rows
+
+
+def plot_bounds(rows: list[tuple], out: Path) -> Path:
+    """One panel per file: each solver's lower and upper bound at b0 against time (step curves, log time axis)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    files = list(dict.fromkeys(r[0] for r in rows))
+    fig, axes = plt.subplots(1, len(files), figsize=(4.2 * len(files), 3.4), squeeze=False)
+    for ax, short in zip(axes[0], files):
+        for k, (_, label, _, hist) in enumerate(r for r in rows if r[0] == short):
+            t = np.maximum(hist[:, 0], 1e-3)
+            ax.step(t, hist[:, 2], where="post", color=f"C{k}", label=f"{label} upper")
+            ax.step(t, hist[:, 1], where="post", color=f"C{k}", ls="--", label=f"{label} lower")
+        ax.set_xscale("log")
+        ax.set_xlabel("seconds")
+        ax.set_ylabel("bound on V*(b0)")
+        ax.set_title(short, fontsize=9)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=130)
+    plt.close(fig)
+    return out
 
 
 def warm_up() -> None:
@@ -218,6 +244,8 @@ def main(argv=None) -> int:
     ap.add_argument("--solvers", default="perseus,hsvi,hsvi2", help="comma-separated: perseus, hsvi, hsvi2")
     ap.add_argument("--only-tiger", action="store_true", help="skip the point-based bound runs")
     ap.add_argument("--only-pb", action="store_true", help="skip the Tiger tables (exact VI, pomdp-py)")
+    ap.add_argument("--plot", default=None, help="write the bounds-against-time figure of the point-based runs here "
+                                                 "(.png)")
     ap.add_argument("--pomdpsol", default=None,
                     help="path to a SARSOP pomdpsol binary: adds SARSOP's bounds over time to the point-based table")
     args = ap.parse_args(argv)
@@ -230,9 +258,12 @@ def main(argv=None) -> int:
         certify_tiger(args.certify_tol)
     if not args.only_tiger:
         warm_up()
+        rows = []
         for short in args.files.split(","):
-            gap_vs_time(short.strip(), args.pb_seconds, [x.strip() for x in args.solvers.split(",") if x.strip()],
-                        args.pomdpsol)
+            rows += gap_vs_time(short.strip(), args.pb_seconds,
+                                [x.strip() for x in args.solvers.split(",") if x.strip()], args.pomdpsol)
+        if args.plot and rows:
+            print(f"figure: {plot_bounds(rows, Path(args.plot))}")
     return 0
 
 
