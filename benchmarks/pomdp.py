@@ -207,6 +207,8 @@ def plot_bounds(rows: list[tuple], out: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from scenarios.harness.report import save_figure
+
     files = list(dict.fromkeys(r[0] for r in rows))
     fig, axes = plt.subplots(1, len(files), figsize=(4.2 * len(files), 3.4), squeeze=False)
     for ax, short in zip(axes[0], files):
@@ -220,10 +222,7 @@ def plot_bounds(rows: list[tuple], out: Path) -> Path:
         ax.set_title(short, fontsize=9)
         ax.legend(fontsize=7)
     fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=130)
-    plt.close(fig)
-    return out
+    return save_figure(fig, out.parent, out.name)
 
 
 def warm_up() -> None:
